@@ -1,0 +1,34 @@
+using QuoteCluster.Configuration;
+using QuoteCluster.Feeds.Simulation;
+using QuoteCluster.Hosting;
+
+namespace QuoteCluster.Api;
+
+public static class GatewayHosting
+{
+    /// <summary>
+    /// The embedded default co-hosts a silo in this process (one command, no services); any other cluster mode makes
+    /// the gateway an Orleans client of the Silo processes.
+    /// </summary>
+    public static QuoteClusterOptions AddQuoteClusterGateway(this WebApplicationBuilder builder)
+    {
+        if (IsEmbedded(builder.Configuration))
+        {
+            // The demo shows about twenty well-known tickers unless the user names their own.
+            builder.Configuration["QuoteCluster:MONITORED_SYMBOLS"] ??= string.Join(',', QuoteGenerator.WellKnownSymbols);
+        }
+
+        var options = IsEmbedded(builder.Configuration)
+            ? builder.AddQuoteClusterSilo("gateway+silo")
+            : builder.AddQuoteClusterClient();
+        builder.Services.AddQuoteSubscriptionHub();
+        builder.Services.AddProblemDetails();
+        return options;
+    }
+
+    private static bool IsEmbedded(IConfiguration configuration)
+    {
+        var mode = configuration["CLUSTER_MODE"] ?? configuration[$"{QuoteClusterSettings.Section}:CLUSTER_MODE"];
+        return string.IsNullOrWhiteSpace(mode) || string.Equals(mode.Trim(), nameof(ClusterMode.Embedded), StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,30 @@
+namespace QuoteCluster.Ingest;
+
+/// <summary>The cluster's single owner of the market-data connection and of the heartbeat.</summary>
+[Alias("QuoteCluster.IIngestGrain")]
+public interface IIngestGrain : IGrainWithIntegerKey
+{
+    /// <summary>The only key: there is exactly one ingest grain per cluster.</summary>
+    public const long SingletonKey = 0;
+
+    /// <summary>Activates the grain (and so the feed) if it is not running; silos call it to heal after a silo loss.</summary>
+    [Alias("EnsureRunning")]
+    Task EnsureRunningAsync();
+
+    [Alias("GetStatus")]
+    Task<FeedStatus> GetStatusAsync();
+
+    [Alias("GetSymbols")]
+    Task<IReadOnlyList<string>> GetSymbolsAsync();
+
+    /// <summary>Adds symbols to what the feed ingests; returns the full set afterwards.</summary>
+    [Alias("AddSymbols")]
+    Task<IReadOnlyList<string>> AddSymbolsAsync(IReadOnlyList<string> symbols);
+
+    [Alias("RemoveSymbols")]
+    Task<IReadOnlyList<string>> RemoveSymbolsAsync(IReadOnlyList<string> symbols);
+
+    /// <summary>Stops the feed, drains what was received into the SymbolGrains and writes the final heartbeat.</summary>
+    [Alias("Stop")]
+    Task StopAsync(string reason);
+}

@@ -1,0 +1,63 @@
+namespace QuoteCluster.Configuration;
+
+/// <summary>How this process joins a cluster.</summary>
+public enum ClusterMode
+{
+    /// <summary>One process, no external services: the Api co-hosts a localhost silo.</summary>
+    Embedded,
+
+    /// <summary>Silo processes on this machine (development clusters); the Api is a client of their gateway.</summary>
+    Localhost,
+}
+
+public enum StorageMode
+{
+    /// <summary>Every write is logged as a `firestore_write` event with dry_run=true and nothing is written.</summary>
+    DryRun,
+
+    Firestore,
+}
+
+/// <summary>Every setting of the system, read from the variables in shared CONFIG.md and validated at start-up.</summary>
+public sealed record QuoteClusterOptions
+{
+    public string? TenantId { get; init; }
+    public string? AlpacaKeyId { get; init; }
+    public string? AlpacaSecretKey { get; init; }
+    public string AlpacaDataFeed { get; init; } = "iex";
+    public Uri AlpacaStreamUrl { get; init; } = new("wss://stream.data.alpaca.markets");
+    public IReadOnlyList<string> MonitoredSymbols { get; init; } = ["SPY"];
+    public bool DryRun { get; init; }
+    public string? FirestoreProjectId { get; init; }
+    public string? FirestoreEmulatorHost { get; init; }
+    public string LiveQuotesCollection { get; init; } = "live_quotes";
+    public bool WriteLegacyFields { get; init; }
+    public TimeSpan PerSymbolMinInterval { get; init; } = TimeSpan.FromMilliseconds(1000);
+    public double GlobalWritesPerSecond { get; init; } = 20;
+    public int GlobalBurst { get; init; } = 40;
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan HeartbeatStaleAfter { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReconnectBackoffBase { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReconnectBackoffMax { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan? StopAfter { get; init; }
+    public string? ApiToken { get; init; }
+
+    // QuoteCluster's own settings (not in the systems our users run today).
+    public ClusterMode ClusterMode { get; init; } = ClusterMode.Embedded;
+    public string MarketFeed { get; init; } = "simulated";
+    public double SimulatedQuotesPerSecond { get; init; } = 40;
+    public int SimulatorSeed { get; init; } = 42;
+    public TimeSpan IngestBatchInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+    public int WriterPartitions { get; init; } = 4;
+    public TimeSpan StorageResendAfter { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan IngestKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan IngestReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
+    public bool IngestAutoStart { get; init; } = true;
+    public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+    public bool Dashboard { get; init; } = true;
+
+    public StorageMode StorageMode => DryRun ? StorageMode.DryRun : StorageMode.Firestore;
+}

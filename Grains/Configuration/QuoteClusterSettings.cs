@@ -1,0 +1,202 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using QuoteCluster.Symbols;
+
+namespace QuoteCluster.Configuration;
+
+/// <summary>Reads <see cref="QuoteClusterOptions"/> from configuration under the variable names our users already set.</summary>
+/// <remarks>
+/// Each value is looked up at the configuration root (environment variables, command-line switches) and then in the
+/// `QuoteCluster` section (appsettings.json). Where CONFIG.md gives a second name it is used only when the first is unset.
+/// </remarks>
+public static class QuoteClusterSettings
+{
+    public const string Section = "QuoteCluster";
+
+    public static QuoteClusterOptions Load(IConfiguration configuration)
+    {
+        var reader = new Reader(configuration);
+        var defaults = new QuoteClusterOptions();
+        var mode = reader.Enum("CLUSTER_MODE", defaults.ClusterMode);
+        var emulatorHost = reader.String("FIRESTORE_EMULATOR_HOST");
+        var projectId = reader.String("FIRESTORE_PROJECT_ID", "FIREBASE_PROJECT_ID");
+
+        // With nowhere to write, the embedded default logs would-be writes instead of failing: DRY_RUN's default
+        // follows whether Firestore is configured at all.
+        var firestoreConfigured = emulatorHost is not null || projectId is not null;
+        var dryRun = reader.Flag("DRY_RUN", !firestoreConfigured);
+
+        var options = new QuoteClusterOptions
+        {
+            TenantId = reader.String("TENANT_ID", "FIRESTORE_TENANT_ID"),
+            AlpacaKeyId = reader.String("APCA_API_KEY_ID", "ALPACA_KEY_ID", "ALPACA_API_KEY"),
+            AlpacaSecretKey = reader.String("APCA_API_SECRET_KEY", "ALPACA_SECRET_KEY"),
+            AlpacaDataFeed = reader.OneOf("ALPACA_DATA_FEED", defaults.AlpacaDataFeed, "iex", "sip", "delayed_sip", "test"),
+            AlpacaStreamUrl = reader.WebSocketUrl("ALPACA_STREAM_URL", defaults.AlpacaStreamUrl),
+            MonitoredSymbols = reader.Symbols(defaults.MonitoredSymbols, "MONITORED_SYMBOLS", "ALPACA_SYMBOLS"),
+            DryRun = dryRun,
+            FirestoreProjectId = projectId,
+            FirestoreEmulatorHost = emulatorHost is null ? null : reader.HostPort("FIRESTORE_EMULATOR_HOST", emulatorHost),
+            LiveQuotesCollection = reader.DocumentId(defaults.LiveQuotesCollection, "FIRESTORE_LIVE_QUOTES_COLLECTION", "FIRESTORE_LATEST_COLLECTION"),
+            WriteLegacyFields = reader.Flag("FIRESTORE_WRITE_LEGACY_FIELDS", defaults.WriteLegacyFields),
+            PerSymbolMinInterval = reader.Milliseconds("PER_SYMBOL_MIN_INTERVAL_MS", defaults.PerSymbolMinInterval, 0, 3_600_000),
+            GlobalWritesPerSecond = reader.Number("GLOBAL_WRITES_PER_SEC", defaults.GlobalWritesPerSecond, 0.01, 100_000),
+            GlobalBurst = reader.Integer("GLOBAL_BURST", defaults.GlobalBurst, 1, 100_000),
+            FlushInterval = reader.Milliseconds("FLUSH_INTERVAL_MS", defaults.FlushInterval, 10, 60_000),
+            HeartbeatInterval = reader.Seconds("HEARTBEAT_INTERVAL_S", defaults.HeartbeatInterval, 1, 3600),
+            HeartbeatStaleAfter = reader.Seconds("HEARTBEAT_STALE_AFTER_S", defaults.HeartbeatStaleAfter, 1, 86_400),
+            ReconnectBackoffBase = reader.Seconds("RECONNECT_BACKOFF_BASE_S", defaults.ReconnectBackoffBase, 0.01, 3600),
+            ReconnectBackoffMax = reader.Seconds("RECONNECT_BACKOFF_MAX_S", defaults.ReconnectBackoffMax, 0.01, 86_400),
+            StopAfter = reader.OptionalSeconds("STOP_AFTER_SECONDS", 0.1, 31_536_000),
+            ApiToken = reader.String("API_TOKEN"),
+            ClusterMode = mode,
+            MarketFeed = reader.OneOf("MARKET_FEED", defaults.MarketFeed, "simulated"),
+            SimulatedQuotesPerSecond = reader.Number("SIMULATED_QUOTES_PER_SEC", defaults.SimulatedQuotesPerSecond, 0.1, 10_000_000),
+            SimulatorSeed = reader.Integer("SIMULATOR_SEED", defaults.SimulatorSeed, int.MinValue, int.MaxValue),
+            IngestBatchInterval = reader.Milliseconds("INGEST_BATCH_INTERVAL_MS", defaults.IngestBatchInterval, 1, 10_000),
+            WriterPartitions = reader.Integer("WRITER_PARTITIONS", defaults.WriterPartitions, 1, 256),
+            StorageResendAfter = reader.Seconds("STORAGE_RESEND_AFTER_S", defaults.StorageResendAfter, 1, 3600),
+            IngestKeepAliveInterval = reader.Seconds("INGEST_KEEPALIVE_S", defaults.IngestKeepAliveInterval, 0.1, 3600),
+            IngestReminderPeriod = reader.Seconds("INGEST_REMINDER_PERIOD_S", defaults.IngestReminderPeriod, 1, 86_400),
+            IngestAutoStart = reader.Flag("INGEST_AUTOSTART", defaults.IngestAutoStart),
+            LiveResyncInterval = reader.Seconds("LIVE_RESYNC_INTERVAL_S", defaults.LiveResyncInterval, 0.1, 3600),
+            SiloPort = reader.Integer("ORLEANS_SILO_PORT", defaults.SiloPort, 1, 65_535),
+            GatewayPort = reader.Integer("ORLEANS_GATEWAY_PORT", defaults.GatewayPort, 1, 65_535),
+            Dashboard = reader.Flag("ORLEANS_DASHBOARD", defaults.Dashboard),
+        };
+
+        if (options.ReconnectBackoffMax < options.ReconnectBackoffBase)
+        {
+            throw new InvalidConfigurationException(
+                $"RECONNECT_BACKOFF_MAX_S={options.ReconnectBackoffMax.TotalSeconds} is below RECONNECT_BACKOFF_BASE_S={options.ReconnectBackoffBase.TotalSeconds}: the cap must be at least the base.");
+        }
+
+        if (options.StorageMode == StorageMode.Firestore && options.TenantId is null)
+        {
+            throw new InvalidConfigurationException(
+                "TENANT_ID is not set: writing to Firestore needs it (every document lives under tenants/{TENANT_ID}/); set TENANT_ID (or FIRESTORE_TENANT_ID), or DRY_RUN=1.");
+        }
+
+        return options;
+    }
+
+    private sealed class Reader(IConfiguration configuration)
+    {
+        public string? String(params string[] names)
+        {
+            foreach (var name in names)
+            {
+                var value = configuration[name] ?? configuration[$"{Section}:{name}"];
+                if (!string.IsNullOrWhiteSpace(value)) return value.Trim();
+            }
+
+            return null;
+        }
+
+        private (string Name, string? Value) Find(params string[] names)
+        {
+            foreach (var name in names)
+            {
+                var value = String(name);
+                if (value is not null) return (name, value);
+            }
+
+            return (names[0], null);
+        }
+
+        public bool Flag(string name, bool fallback) => String(name)?.ToLowerInvariant() switch
+        {
+            null => fallback,
+            "1" or "true" or "yes" or "on" => true,
+            "0" or "false" or "no" or "off" => false,
+            var other => throw Invalid(name, other, "1 or 0 (true/false)"),
+        };
+
+        public string OneOf(string name, string fallback, params string[] allowed)
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            var match = allowed.FirstOrDefault(a => string.Equals(a, value, StringComparison.OrdinalIgnoreCase));
+            return match ?? throw Invalid(name, value, "one of " + string.Join(", ", allowed));
+        }
+
+        public TEnum Enum<TEnum>(string name, TEnum fallback) where TEnum : struct, System.Enum
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            return System.Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed)
+                ? parsed
+                : throw Invalid(name, value, "one of " + string.Join(", ", System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant())));
+        }
+
+        public double Number(string name, double fallback, double min, double max)
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+                ? parsed
+                : throw Invalid(name, value, $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        public int Integer(string name, int fallback, int min, int max)
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+                ? parsed
+                : throw Invalid(name, value, $"a whole number from {min} to {max}");
+        }
+
+        public TimeSpan Milliseconds(string name, TimeSpan fallback, int min, int max) =>
+            String(name) is null ? fallback : TimeSpan.FromMilliseconds(Integer(name, 0, min, max));
+
+        public TimeSpan Seconds(string name, TimeSpan fallback, double min, double max) =>
+            String(name) is null ? fallback : TimeSpan.FromSeconds(Number(name, 0, min, max));
+
+        public TimeSpan? OptionalSeconds(string name, double min, double max) =>
+            String(name) is null ? null : TimeSpan.FromSeconds(Number(name, 0, min, max));
+
+        public Uri WebSocketUrl(string name, Uri fallback)
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            return Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss"
+                ? uri
+                : throw Invalid(name, value, "an absolute ws:// or wss:// URL");
+        }
+
+        public string HostPort(string name, string value)
+        {
+            var colon = value.LastIndexOf(':');
+            return colon > 0 && int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65_536
+                ? value
+                : throw Invalid(name, value, "host:port, e.g. 127.0.0.1:8766");
+        }
+
+        public IReadOnlyList<string> Symbols(IReadOnlyList<string> fallback, params string[] names)
+        {
+            var (name, value) = Find(names);
+            if (value is null) return fallback;
+            try
+            {
+                var symbols = Symbol.ParseList(value);
+                return symbols.Count > 0 ? symbols : throw Invalid(name, value, "a comma-separated list of at least one symbol");
+            }
+            catch (InvalidSymbolException e)
+            {
+                throw Invalid(name, value, e.Message);
+            }
+        }
+
+        public string DocumentId(string fallback, params string[] names)
+        {
+            var (name, value) = Find(names);
+            if (value is null) return fallback;
+            var valid = !value.Contains('/') && value is not "." and not ".." && !(value.StartsWith("__", StringComparison.Ordinal) && value.EndsWith("__", StringComparison.Ordinal));
+            return valid ? value : throw Invalid(name, value, "a Firestore collection id (no '/', not '.' or '..', not __name__)");
+        }
+
+        private static InvalidConfigurationException Invalid(string name, string value, string allowed) =>
+            new($"Invalid configuration: {name}='{value}' is not allowed; expected {allowed}.");
+    }
+}

@@ -1,0 +1,39 @@
+using QuoteCluster.Ingest;
+using QuoteCluster.Quotes;
+
+namespace QuoteCluster.Feeds;
+
+/// <summary>Where a feed delivers quotes. Called from the feed's own threads, many quotes at a time.</summary>
+public interface IQuoteSink
+{
+    void OnQuotes(ReadOnlySpan<Quote> quotes);
+}
+
+/// <summary>A market-data connection owned by the ingest grain: the simulator today, Alpaca's stream next.</summary>
+public interface IMarketDataFeed : IAsyncDisposable
+{
+    /// <summary>Written to storage as each quote's `source`.</summary>
+    string Name { get; }
+
+    FeedHealth Health { get; }
+
+    /// <summary>Starts delivering quotes for <paramref name="symbols"/>; returns once the feed runs on its own.</summary>
+    Task StartAsync(IQuoteSink sink, IReadOnlyCollection<string> symbols, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the wanted set; the feed keeps it across reconnects.</summary>
+    Task SetSymbolsAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken);
+
+    Task StopAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A feed's own account of its connection.</summary>
+public sealed record FeedHealth(FeedState State, bool Connected, string? LastError)
+{
+    public static FeedHealth Starting { get; } = new(FeedState.Starting, false, null);
+}
+
+/// <summary>Creates the configured feed; the ingest grain makes a new one each time it activates.</summary>
+public interface IMarketDataFeedFactory
+{
+    IMarketDataFeed Create();
+}

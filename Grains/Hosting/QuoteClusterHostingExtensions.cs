@@ -1,0 +1,151 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using QuoteCluster.Configuration;
+using QuoteCluster.Feeds;
+using QuoteCluster.Feeds.Simulation;
+using QuoteCluster.Ingest;
+using QuoteCluster.LiveUpdates;
+using QuoteCluster.Logging;
+using QuoteCluster.Storage;
+using QuoteCluster.Streams;
+
+namespace QuoteCluster.Hosting;
+
+/// <summary>The one hosting extension the Silo and the Api share: what a QuoteCluster process is made of.</summary>
+public static class QuoteClusterHostingExtensions
+{
+    public const string ServiceId = "quotecluster";
+
+    /// <summary>Settings, JSON logs, the clock, bounded shutdown and STOP_AFTER_SECONDS: every process has these.</summary>
+    public static QuoteClusterOptions AddQuoteClusterBasics(this IHostApplicationBuilder builder, string role)
+    {
+        var options = QuoteClusterSettings.Load(builder.Configuration);
+        builder.Services.TryAddSingleton(options);
+        builder.Services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddHostedService<StopAfterService>();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);
+        builder.Logging.AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>();
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        using var startupLogs = LoggerFactory.Create(l => l
+            .AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>());
+        Log.Startup(startupLogs.CreateLogger("QuoteCluster"), role, options.ClusterMode.ToString().ToLowerInvariant(),
+            options.StorageMode == StorageMode.DryRun ? "dry-run" : "firestore", options.MarketFeed);
+        return options;
+    }
+
+    /// <summary>A cluster member: the Silo process, and the Api on the embedded default.</summary>
+    public static QuoteClusterOptions AddQuoteClusterSilo(this IHostApplicationBuilder builder, string role = "silo")
+    {
+        var options = builder.AddQuoteClusterBasics(role);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(
+                siloPort: options.SiloPort,
+                gatewayPort: options.GatewayPort,
+                serviceId: ServiceId,
+                clusterId: ServiceId);
+            silo.AddQuoteCluster(options);
+        });
+        return options;
+    }
+
+    /// <summary>An Orleans client of a cluster of Silo processes (the Api outside the embedded default).</summary>
+    public static QuoteClusterOptions AddQuoteClusterClient(this IHostApplicationBuilder builder, string role = "gateway")
+    {
+        var options = builder.AddQuoteClusterBasics(role);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseLocalhostClustering(gatewayPort: options.GatewayPort, serviceId: ServiceId, clusterId: ServiceId);
+            client.AddMemoryStreams(QuoteStreams.Provider);
+        });
+        return options;
+    }
+
+    /// <summary>The live-update fan-out of an API gateway: one stream subscription per symbol, healed.</summary>
+    public static IServiceCollection AddQuoteSubscriptionHub(this IServiceCollection services)
+    {
+        services.TryAddSingleton<QuoteSubscriptionHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuoteSubscriptionHub>());
+        return services;
+    }
+
+    /// <summary>Everything a silo needs for QuoteCluster's grains; test clusters call it too, with their own clustering.</summary>
+    public static ISiloBuilder AddQuoteCluster(this ISiloBuilder silo, QuoteClusterOptions options)
+    {
+        silo.AddMemoryGrainStorage(StorageNames.Grains);
+        silo.AddMemoryGrainStorage(StorageNames.PubSub);
+        silo.UseInMemoryReminderService();
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.IngestReminderPeriod.TotalSeconds)));
+        silo.AddMemoryStreams(QuoteStreams.Provider, streams =>
+        {
+            streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            {
+                // The defaults (one event per 100 ms poll) add about 200 ms to every update; quotes need less.
+                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+                o.BatchContainerBatchSize = 256;
+            }));
+        });
+        if (options.Dashboard)
+        {
+            silo.AddDashboard();
+        }
+
+        var services = silo.Services;
+        services.TryAddSingleton(options);
+        services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
+        services.TryAddSingleton(DocumentPaths.From(options));
+        services.TryAddSingleton<IQuoteStore>(sp => options.StorageMode switch
+        {
+            StorageMode.DryRun => ActivatorUtilities.CreateInstance<DryRunQuoteStore>(sp),
+            _ => throw new InvalidConfigurationException(
+                "Firestore storage is not available in this build yet: set DRY_RUN=1 (or unset FIRESTORE_EMULATOR_HOST and FIRESTORE_PROJECT_ID)."),
+        });
+        services.TryAddSingleton<IMarketDataFeedFactory>(sp => new SimulatedFeedFactory(options,
+            sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)));
+        if (options.IngestAutoStart)
+        {
+            services.AddHostedService<IngestKeeper>();
+        }
+
+        services.AddHostedService<ClusterShutdown>();
+        return silo;
+    }
+
+    private sealed class SimulatedFeedFactory(QuoteClusterOptions options, TimeProvider time) : IMarketDataFeedFactory
+    {
+        public IMarketDataFeed Create() => new SimulatedMarketFeed(options.SimulatedQuotesPerSecond, options.SimulatorSeed, time);
+    }
+}
+
+/// <summary>Runs a host, turning a configuration error into the one clear line CONFIG.md promises.</summary>
+public static class QuoteClusterProgram
+{
+    public static async Task<int> RunAsync(Func<IHost> build)
+    {
+        IHost host;
+        try
+        {
+            host = build();
+        }
+        catch (InvalidConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+
+        await host.RunAsync();
+        return 0;
+    }
+}

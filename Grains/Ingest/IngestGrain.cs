@@ -1,0 +1,202 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using QuoteCluster.Configuration;
+using QuoteCluster.Feeds;
+using QuoteCluster.Hosting;
+using QuoteCluster.Logging;
+using QuoteCluster.Storage;
+using QuoteCluster.Symbols;
+
+namespace QuoteCluster.Ingest;
+
+/// <summary>The singleton that owns the market-data feed, the ingest pump and the heartbeat.</summary>
+public sealed class IngestGrain(
+    [PersistentState("ingest", StorageNames.Grains)] IPersistentState<IngestState> state,
+    IMarketDataFeedFactory feeds,
+    IQuoteStore store,
+    QuoteClusterOptions options,
+    [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
+    ILogger<IngestGrain> logger) : Grain, IIngestGrain, IRemindable
+{
+    private const string KeepAliveReminder = "ingest-keepalive";
+
+    private readonly QuoteCoalescer _coalescer = new();
+    private IMarketDataFeed? _feed;
+    private IngestPump? _pump;
+    private bool _stopped;
+    private DateTimeOffset? _lastHeartbeatAt;
+    private long _receivedAtLastHeartbeat;
+    private long _timestampAtLastHeartbeat;
+    private double _quotesPerSecond;
+
+    private IReadOnlyList<string> Symbols => state.State.Symbols;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!state.RecordExists)
+        {
+            state.State.Symbols = [.. options.MonitoredSymbols];
+        }
+
+        // The reminder outlives this activation: if the silo dies, it activates the grain (and the feed) elsewhere.
+        await this.RegisterOrUpdateReminder(KeepAliveReminder, options.IngestReminderPeriod, options.IngestReminderPeriod);
+
+        _feed = feeds.Create();
+        _pump = new IngestPump(_coalescer, GrainFactory, time, options.IngestBatchInterval, logger);
+        await _feed.StartAsync(_coalescer, Symbols, cancellationToken);
+        _pump.Start();
+        _timestampAtLastHeartbeat = time.GetTimestamp();
+
+        // Interleaved so the heartbeat keeps its cadence whatever else the grain is doing.
+        this.RegisterGrainTimer(WriteHeartbeatAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
+        this.RegisterGrainTimer(ResendUnconfirmedAsync, new GrainTimerCreationOptions(options.StorageResendAfter, options.StorageResendAfter) { Interleave = true });
+        Log.IngestStarted(logger, RuntimeIdentity, _feed.Name, Symbols.Count, string.Join(',', Symbols));
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!_stopped)
+        {
+            await StopFeedAsync();
+            await WriteHeartbeatAsync(HeartbeatStatus.Stopped, cancellationToken);
+            Log.IngestStopped(logger, reason.Description, _coalescer.Received);
+        }
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    public Task EnsureRunningAsync() => Task.CompletedTask;
+
+    public Task<FeedStatus> GetStatusAsync()
+    {
+        var health = _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
+        var last = _coalescer.LastQuote;
+        return Task.FromResult(new FeedStatus(
+            _feed?.Name ?? options.MarketFeed, health.State, health.Connected, Symbols, _coalescer.Received, _quotesPerSecond,
+            last?.Symbol, last?.ReceivedAt, health.LastError, _lastHeartbeatAt, RuntimeIdentity, _pump?.SymbolCalls ?? 0));
+    }
+
+    public Task<IReadOnlyList<string>> GetSymbolsAsync() => Task.FromResult<IReadOnlyList<string>>([.. Symbols]);
+
+    public async Task<IReadOnlyList<string>> AddSymbolsAsync(IReadOnlyList<string> symbols)
+    {
+        var normalized = symbols.Select(Symbol.Normalize).ToList();
+        var added = normalized.Where(s => !state.State.Symbols.Contains(s)).Distinct().ToList();
+        if (added.Count > 0)
+        {
+            await ChangeSymbolsAsync([.. state.State.Symbols, .. added]);
+        }
+
+        return [.. Symbols];
+    }
+
+    public async Task<IReadOnlyList<string>> RemoveSymbolsAsync(IReadOnlyList<string> symbols)
+    {
+        var normalized = symbols.Select(Symbol.Normalize).ToHashSet();
+        if (state.State.Symbols.Any(normalized.Contains))
+        {
+            await ChangeSymbolsAsync([.. state.State.Symbols.Where(s => !normalized.Contains(s))]);
+        }
+
+        return [.. Symbols];
+    }
+
+    public async Task StopAsync(string reason)
+    {
+        if (_stopped) return;
+        Log.Shutdown(logger, "stopping the feed and draining received quotes");
+        await StopFeedAsync();
+        _stopped = true;
+
+        Log.Shutdown(logger, "flushing writes still waiting for their per-symbol interval");
+        await Task.WhenAll(Symbols.Select(s => GrainFactory.GetGrain<ISymbolGrain>(s).FlushPendingWriteAsync()));
+
+        // Memory streams deliver by polling; give the flushed writes a moment to reach the writers.
+        await Task.Delay(StreamDeliveryAllowance, time);
+        var writers = Enumerable.Range(0, options.WriterPartitions)
+            .Select(p => GrainFactory.GetGrain<IQuoteWriterGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).FlushAsync(WriterFlushDeadline));
+        var written = await Task.WhenAll(writers);
+        Log.Shutdown(logger, $"writers flushed {written.Sum()} pending quotes");
+
+        await WriteHeartbeatAsync(HeartbeatStatus.Stopped, CancellationToken.None);
+        Log.IngestStopped(logger, reason, _coalescer.Received);
+    }
+
+    internal static TimeSpan StreamDeliveryAllowance { get; } = TimeSpan.FromMilliseconds(250);
+
+    internal static TimeSpan WriterFlushDeadline { get; } = TimeSpan.FromSeconds(4);
+
+    private async Task ChangeSymbolsAsync(List<string> symbols)
+    {
+        state.State.Symbols = symbols;
+        await state.WriteStateAsync();
+        if (_feed is not null && !_stopped)
+        {
+            await _feed.SetSymbolsAsync(symbols, CancellationToken.None);
+        }
+    }
+
+    private async Task StopFeedAsync()
+    {
+        if (_feed is not null)
+        {
+            await _feed.DisposeAsync();
+        }
+
+        if (_pump is not null)
+        {
+            await _pump.StopAsync();
+        }
+    }
+
+    private Task WriteHeartbeatAsync(CancellationToken cancellationToken)
+    {
+        var health = _feed?.Health ?? FeedHealth.Starting;
+        var status = _stopped ? HeartbeatStatus.Stopped : health.State switch
+        {
+            FeedState.Live => HeartbeatStatus.Running,
+            FeedState.Starting => HeartbeatStatus.Starting,
+            _ => HeartbeatStatus.Degraded,
+        };
+        return WriteHeartbeatAsync(status, cancellationToken);
+    }
+
+    private async Task WriteHeartbeatAsync(string status, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var received = _coalescer.Received;
+        var elapsed = time.GetElapsedTime(_timestampAtLastHeartbeat).TotalSeconds;
+        if (elapsed > 0.5)
+        {
+            _quotesPerSecond = (received - _receivedAtLastHeartbeat) / elapsed;
+            _receivedAtLastHeartbeat = received;
+            _timestampAtLastHeartbeat = time.GetTimestamp();
+        }
+
+        var health = _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
+        var heartbeat = new Heartbeat(now, status, _coalescer.LastQuote?.Symbol, store.IsDryRun, _feed?.Name ?? options.MarketFeed,
+            health.State.ToString().ToLowerInvariant(), health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
+        try
+        {
+            await store.WriteHeartbeatAsync(heartbeat, cancellationToken);
+            _lastHeartbeatAt = now;
+        }
+        catch (Exception e)
+        {
+            Log.HeartbeatFailed(logger, e);
+        }
+    }
+
+    private async Task ResendUnconfirmedAsync(CancellationToken cancellationToken)
+    {
+        if (_stopped) return;
+        try
+        {
+            await Task.WhenAll(Symbols.Select(s => GrainFactory.GetGrain<ISymbolGrain>(s).EnsureStoredAsync()));
+        }
+        catch (Exception e)
+        {
+            Log.DispatchFailed(logger, e, "(storage resend sweep)");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace QuoteCluster.Ingest;
+
+/// <summary>What survives the ingest grain moving to another silo: the symbols added or removed at run time.</summary>
+[GenerateSerializer, Alias("QuoteCluster.IngestState")]
+public sealed class IngestState
+{
+    [Id(0)] public List<string> Symbols { get; set; } = [];
+}

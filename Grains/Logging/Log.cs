@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+
+namespace QuoteCluster.Logging;
+
+/// <summary>The structured events of the system; each event name is the `event_type` of its JSON log line.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1000, EventName = "quote", Level = LogLevel.Debug,
+        Message = "quote {symbol} bid={bid} ask={ask} price={price} ({quotes_in_batch} quotes coalesced)")]
+    public static partial void Quote(ILogger logger, string symbol, double bid, double ask, double price, int quotes_in_batch);
+
+    [LoggerMessage(EventId = 1001, EventName = "firestore_write", Level = LogLevel.Information,
+        Message = "would write {path}: {symbol} bid={bid} ask={ask} price={price} ts={quote_ts} source={source} dry_run={dry_run}")]
+    public static partial void DryRunQuoteWrite(ILogger logger, string path, string symbol, double bid, double ask, double price, DateTimeOffset quote_ts, string source, bool dry_run);
+
+    [LoggerMessage(EventId = 1002, EventName = "heartbeat", Level = LogLevel.Information,
+        Message = "heartbeat {status} to {path}: last_symbol={last_symbol} dry_run={dry_run} feed_state={feed_state} quotes_per_sec={quotes_per_sec} symbols={symbols} last_error={last_error}")]
+    public static partial void Heartbeat(ILogger logger, string path, string status, string? last_symbol, bool dry_run, string feed_state, double quotes_per_sec, int symbols, string? last_error);
+
+    [LoggerMessage(EventId = 1003, EventName = "ingest_started", Level = LogLevel.Information,
+        Message = "ingest started on {silo}: feed {feed}, {symbol_count} symbols ({symbols})")]
+    public static partial void IngestStarted(ILogger logger, string silo, string feed, int symbol_count, string symbols);
+
+    [LoggerMessage(EventId = 1004, EventName = "ingest_stopped", Level = LogLevel.Information,
+        Message = "ingest stopped: {reason} after {quotes_received} quotes")]
+    public static partial void IngestStopped(ILogger logger, string reason, long quotes_received);
+
+    [LoggerMessage(EventId = 1005, EventName = "ingest_dispatch_failed", Level = LogLevel.Warning,
+        Message = "delivering {symbol} to its grain failed; kept for the next batch")]
+    public static partial void DispatchFailed(ILogger logger, Exception exception, string symbol);
+
+    [LoggerMessage(EventId = 1006, EventName = "storage_write_failed", Level = LogLevel.Warning,
+        Message = "writing {count} quotes failed; they stay pending")]
+    public static partial void StorageWriteFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 1007, EventName = "heartbeat_failed", Level = LogLevel.Warning,
+        Message = "heartbeat write failed")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1008, EventName = "live_resubscribed", Level = LogLevel.Warning,
+        Message = "live subscription for {symbol} was silent or failed; re-subscribed and re-synced to version {version}")]
+    public static partial void LiveResubscribed(ILogger logger, string symbol, long version);
+
+    [LoggerMessage(EventId = 1009, EventName = "live_subscription_failed", Level = LogLevel.Warning,
+        Message = "live subscription for {symbol} failed; will retry")]
+    public static partial void LiveSubscriptionFailed(ILogger logger, Exception exception, string symbol);
+
+    [LoggerMessage(EventId = 1010, EventName = "shutdown", Level = LogLevel.Information,
+        Message = "shutdown: {step}")]
+    public static partial void Shutdown(ILogger logger, string step);
+
+    [LoggerMessage(EventId = 1011, EventName = "shutdown_incomplete", Level = LogLevel.Warning,
+        Message = "shutdown step {step} did not finish: {reason}")]
+    public static partial void ShutdownIncomplete(ILogger logger, string step, string reason);
+
+    [LoggerMessage(EventId = 1012, EventName = "ingest_keepalive_failed", Level = LogLevel.Debug,
+        Message = "could not reach the ingest grain; the next attempt follows")]
+    public static partial void KeepAliveFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1013, EventName = "storage_resend", Level = LogLevel.Information,
+        Message = "{symbol} version {version} was never confirmed stored; sending it again")]
+    public static partial void StorageResend(ILogger logger, string symbol, long version);
+
+    [LoggerMessage(EventId = 1014, EventName = "startup", Level = LogLevel.Information,
+        Message = "QuoteCluster {role} starting: cluster mode {cluster_mode}, storage {storage}, feed {feed}")]
+    public static partial void Startup(ILogger logger, string role, string cluster_mode, string storage, string feed);
+}

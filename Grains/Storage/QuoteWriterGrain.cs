@@ -1,0 +1,135 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
+using QuoteCluster.Logging;
+using QuoteCluster.Quotes;
+using QuoteCluster.Streams;
+using QuoteCluster.Symbols;
+
+namespace QuoteCluster.Storage;
+
+/// <summary>
+/// One partition of the storage writer. It keeps only the latest pending quote per symbol, and every flush writes
+/// the oldest-waiting ones that the per-document interval and the cluster-wide budget allow.
+/// </summary>
+[ImplicitStreamSubscription(QuoteStreams.WritesNamespace)]
+public sealed class QuoteWriterGrain(
+    IQuoteStore store,
+    QuoteClusterOptions options,
+    [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
+    ILogger<QuoteWriterGrain> logger) : Grain, IQuoteWriterGrain, IStreamSubscriptionObserver, IAsyncObserver<QuoteUpdate>
+{
+    /// <summary>Firestore's limit on writes in one commit.</summary>
+    public const int MaxBatch = 500;
+
+    private readonly Dictionary<string, PendingWrite> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastWriteAt = new(StringComparer.Ordinal);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(_ => WriteDueAsync(), new GrainTimerCreationOptions(options.FlushInterval, options.FlushInterval));
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_pending.Count > 0)
+        {
+            try
+            {
+                await FlushAsync(TimeSpan.FromSeconds(2)).WaitAsync(cancellationToken);
+            }
+            catch (Exception e)
+            {
+                Log.StorageWriteFailed(logger, e, _pending.Count);
+            }
+        }
+    }
+
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        handleFactory.Create<QuoteUpdate>().ResumeAsync(this);
+
+    public Task OnNextAsync(QuoteUpdate item, StreamSequenceToken? token = null)
+    {
+        var symbol = item.Quote.Symbol;
+        if (_pending.TryGetValue(symbol, out var held))
+        {
+            if (held.Update.Version < item.Version) _pending[symbol] = held with { Update = item };
+        }
+        else
+        {
+            _pending[symbol] = new PendingWrite(item, time.GetUtcNow());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    public async Task<int> FlushAsync(TimeSpan deadline)
+    {
+        var until = time.GetUtcNow() + deadline;
+        var written = 0;
+        while (_pending.Count > 0 && time.GetUtcNow() < until)
+        {
+            var batch = await WriteDueAsync();
+            written += batch;
+            if (batch == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time);
+            }
+        }
+
+        return written;
+    }
+
+    public Task<int> GetPendingCountAsync() => Task.FromResult(_pending.Count);
+
+    private async Task<int> WriteDueAsync()
+    {
+        if (_pending.Count == 0) return 0;
+        var now = time.GetUtcNow();
+        var due = _pending.Values
+            .Where(p => !_lastWriteAt.TryGetValue(p.Update.Quote.Symbol, out var last) || now - last >= options.PerSymbolMinInterval)
+            .OrderBy(p => p.Since)
+            .Take(MaxBatch)
+            .ToList();
+        if (due.Count == 0) return 0;
+
+        var granted = await GrainFactory.GetGrain<IWriteBudgetGrain>(IWriteBudgetGrain.SingletonKey).AcquireAsync(due.Count);
+        if (granted == 0) return 0;
+        var batch = due.Take(granted).Select(p => p.Update).ToList();
+        try
+        {
+            await store.WriteQuotesAsync([.. batch.Select(u => u.Quote)], CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.StorageWriteFailed(logger, e, batch.Count);
+            return 0;
+        }
+
+        var writtenAt = time.GetUtcNow();
+        foreach (var update in batch)
+        {
+            var symbol = update.Quote.Symbol;
+            _lastWriteAt[symbol] = writtenAt;
+            if (_pending.TryGetValue(symbol, out var held) && held.Update.Version == update.Version)
+            {
+                _pending.Remove(symbol);
+            }
+        }
+
+        // Confirmations let a SymbolGrain know its latest value is durable; a lost one only costs a re-send later.
+        await Task.WhenAll(batch.Select(u => GrainFactory.GetGrain<ISymbolGrain>(u.Quote.Symbol).ConfirmStoredAsync(u.Version)))
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        return batch.Count;
+    }
+
+    private sealed record PendingWrite(QuoteUpdate Update, DateTimeOffset Since);
+}

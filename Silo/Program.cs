@@ -1,0 +1,10 @@
+using QuoteCluster.Hosting;
+
+return await QuoteClusterProgram.RunAsync(() =>
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddQuoteClusterSilo();
+    var app = builder.Build();
+    app.MapQuoteClusterOperations();
+    return app;
+});
