@@ -16,6 +16,7 @@ public sealed class IngestGrain(
     IQuoteStore store,
     QuoteClusterOptions options,
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
+    ILocalSiloDetails silo,
     ILogger<IngestGrain> logger) : Grain, IIngestGrain, IRemindable
 {
     private const string KeepAliveReminder = "ingest-keepalive";
@@ -50,7 +51,7 @@ public sealed class IngestGrain(
         // Interleaved so the heartbeat keeps its cadence whatever else the grain is doing.
         this.RegisterGrainTimer(WriteHeartbeatAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
         this.RegisterGrainTimer(ResendUnconfirmedAsync, new GrainTimerCreationOptions(options.StorageResendAfter, options.StorageResendAfter) { Interleave = true });
-        Log.IngestStarted(logger, RuntimeIdentity, _feed.Name, Symbols.Count, string.Join(',', Symbols));
+        Log.IngestStarted(logger, SiloName, _feed.Name, Symbols.Count, string.Join(',', Symbols));
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -73,7 +74,7 @@ public sealed class IngestGrain(
         var last = _coalescer.LastQuote;
         return Task.FromResult(new FeedStatus(
             _feed?.Name ?? options.MarketFeed, health.State, health.Connected, Symbols, _coalescer.Received, _quotesPerSecond,
-            last?.Symbol, last?.ReceivedAt, health.LastError, _lastHeartbeatAt, RuntimeIdentity, _pump?.SymbolCalls ?? 0));
+            last?.Symbol, last?.ReceivedAt, health.LastError, _lastHeartbeatAt, SiloName, _pump?.SymbolCalls ?? 0));
     }
 
     public Task<IReadOnlyList<string>> GetSymbolsAsync() => Task.FromResult<IReadOnlyList<string>>([.. Symbols]);
@@ -121,6 +122,8 @@ public sealed class IngestGrain(
         await WriteHeartbeatAsync(HeartbeatStatus.Stopped, CancellationToken.None);
         Log.IngestStopped(logger, reason, _coalescer.Received);
     }
+
+    private string SiloName => silo.SiloAddress.ToString();
 
     internal static TimeSpan StreamDeliveryAllowance { get; } = TimeSpan.FromMilliseconds(250);
 

@@ -1,0 +1,43 @@
+using Orleans.TestingHost;
+using QuoteCluster.Tests.Support;
+
+namespace QuoteCluster.Tests.Cluster;
+
+/// <summary>Killing the silo that hosts the ingest grain: the feed and the heartbeat resume on the survivor.</summary>
+public class IngestFailoverTests : IAsyncLifetime
+{
+    private static readonly IReadOnlyList<string> Symbols = ClusterScenarios.Symbols(10);
+    private readonly RecordingQuoteStore _store = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = QuoteClusterTestCluster.Options(
+            ("MONITORED_SYMBOLS", string.Join(',', Symbols)), ("SIMULATED_QUOTES_PER_SEC", "500"),
+            ("INGEST_KEEPALIVE_S", "0.5"), ("HEARTBEAT_INTERVAL_S", "1"), ("FLUSH_INTERVAL_MS", "50"), ("ORLEANS_DASHBOARD", "0"));
+        _cluster = await QuoteClusterTestCluster.StartAsync(2, options, _store);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task The_feed_and_the_heartbeat_resume_on_the_survivor()
+    {
+        var running = await Eventually.Until(_cluster.Ingest().GetStatusAsync, s => s.QuotesReceived > 100, TimeSpan.FromSeconds(20), "the feed to start");
+        var victim = _cluster.Silos.Single(s => s.SiloAddress.ToString() == running.Silo);
+        var survivor = _cluster.Silos.Single(s => s != victim);
+
+        await _cluster.KillSiloAsync(victim);
+        var killedAt = DateTimeOffset.UtcNow;
+        var before = await _cluster.GrainVersions(Symbols);
+
+        var resumed = await Eventually.Until(_cluster.Ingest().GetStatusAsync,
+            s => s.Silo == survivor.SiloAddress.ToString() && s.QuotesReceived > 100, TimeSpan.FromSeconds(60), "the feed on the survivor");
+        Assert.Equal(global::QuoteCluster.Ingest.FeedState.Live, resumed.State);
+
+        await Eventually.Until(() => _store.Heartbeats.Any(h => h.Timestamp > killedAt && h.Status == "running"), TimeSpan.FromSeconds(20),
+            "a heartbeat after the failover");
+        await Eventually.Until(() => _cluster.GrainVersions(Symbols), after => Symbols.All(s => after[s] > before[s]), TimeSpan.FromSeconds(20),
+            "every symbol to receive quotes again");
+    }
+}

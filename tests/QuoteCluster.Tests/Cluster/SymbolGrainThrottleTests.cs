@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using QuoteCluster.Ingest;
+using QuoteCluster.Quotes;
+using QuoteCluster.Symbols;
+using QuoteCluster.Tests.Support;
+
+namespace QuoteCluster.Tests.Cluster;
+
+/// <summary>A one-silo cluster whose QuoteCluster clock is fake: the SymbolGrain's throttle runs on virtual time.</summary>
+public sealed class FakeTimeClusterFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public RecordingQuoteStore Store { get; } = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = QuoteClusterTestCluster.Options(
+            ("INGEST_AUTOSTART", "0"), ("PER_SYMBOL_MIN_INTERVAL_MS", "1000"), ("FLUSH_INTERVAL_MS", "20"),
+            ("GLOBAL_WRITES_PER_SEC", "1000"), ("GLOBAL_BURST", "1000"), ("ORLEANS_DASHBOARD", "0"));
+        Cluster = await QuoteClusterTestCluster.StartAsync(1, options, Store, Time);
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFixture<FakeTimeClusterFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null)
+    {
+        var now = fixture.Time.GetUtcNow();
+        return new Quote(symbol, bid, bid + 0.02, 1, 1, null, now + (exchangeOffset ?? TimeSpan.Zero), now, QuoteSources.Simulated);
+    }
+
+    private ISymbolGrain Grain(string symbol) => fixture.Cluster.Client.GetGrain<ISymbolGrain>(symbol);
+
+    [Fact]
+    public async Task A_burst_is_written_once_at_once_and_its_last_quote_on_the_trailing_edge()
+    {
+        var grain = Grain("BURST");
+        await grain.ApplyAsync(QuoteNow("BURST", 100), 1);
+        Assert.Equal(1, (await grain.GetWriteStatsAsync()).WritesSent);
+
+        for (var i = 1; i <= 9; i++)
+        {
+            fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await grain.ApplyAsync(QuoteNow("BURST", 100 + i), 3);
+        }
+
+        var during = await grain.GetWriteStatsAsync();
+        Assert.Equal(1, during.WritesSent);
+        Assert.True(during.WritePending);
+        Assert.Equal(28, during.QuotesIn);
+
+        fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
+        await Eventually.Until(grain.GetWriteStatsAsync, s => s.WritesSent == 2 && !s.WritePending, Wait, "the trailing-edge write");
+
+        // The writer also keeps one write per document per interval, counted from its own previous write.
+        fixture.Time.Advance(TimeSpan.FromMilliseconds(1000));
+        await Eventually.Until(() => Task.FromResult(fixture.Store.LastWritten("BURST")?.Bid), bid => bid == 109, Wait, "the burst's last quote in storage");
+    }
+
+    [Fact]
+    public async Task A_steady_stream_is_written_at_most_once_per_interval()
+    {
+        var grain = Grain("STEADY");
+        for (var i = 0; i < 200; i++)
+        {
+            await grain.ApplyAsync(QuoteNow("STEADY", 50 + i * 0.01), 1);
+            fixture.Time.Advance(TimeSpan.FromMilliseconds(50));
+        }
+
+        // 200 quotes over 10 s of virtual time: one write per second, never more.
+        var stats = await Eventually.Until(grain.GetWriteStatsAsync, s => !s.WritePending, Wait, "the last pending write");
+        Assert.InRange(stats.WritesSent, 10, 11);
+        Assert.Equal(200, stats.Updates);
+        await Eventually.Until(() => Task.FromResult(fixture.Store.LastWritten("STEADY")?.Bid), bid => bid == 50 + 199 * 0.01, Wait, "the final quote in storage");
+    }
+
+    [Fact]
+    public async Task An_older_exchange_timestamp_never_overwrites_a_newer_one()
+    {
+        var grain = Grain("ORDER");
+        await grain.ApplyAsync(QuoteNow("ORDER", 10, TimeSpan.FromSeconds(10)), 1);
+        await grain.ApplyAsync(QuoteNow("ORDER", 5, TimeSpan.FromSeconds(5)), 2);
+
+        var latest = await grain.GetLatestAsync();
+        Assert.Equal(10, latest!.Quote.Bid);
+        var stats = await grain.GetWriteStatsAsync();
+        Assert.Equal(2, stats.StaleDropped);
+        Assert.Equal(1, stats.Updates);
+    }
+
+    [Fact]
+    public async Task A_quote_without_a_trade_keeps_the_last_trade_price()
+    {
+        var grain = Grain("TRADE");
+        await grain.ApplyAsync(QuoteNow("TRADE", 10) with { LastPrice = 10.01 }, 1);
+        fixture.Time.Advance(TimeSpan.FromMilliseconds(10));
+        await grain.ApplyAsync(QuoteNow("TRADE", 11), 1);
+        var latest = await grain.GetLatestAsync();
+        Assert.Equal(11, latest!.Quote.Bid);
+        Assert.Equal(10.01, latest.Quote.Price);
+    }
+
+    [Fact]
+    public async Task Versions_only_grow()
+    {
+        var grain = Grain("VERSION");
+        await grain.ApplyAsync(QuoteNow("VERSION", 1), 1);
+        var first = (await grain.GetLatestAsync())!.Version;
+        await grain.ApplyAsync(QuoteNow("VERSION", 2), 1);
+        Assert.True((await grain.GetLatestAsync())!.Version > first);
+    }
+
+    [Fact]
+    public async Task A_grain_keyed_by_an_invalid_symbol_refuses_with_a_message_naming_it()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Grain("bad$").GetLatestAsync());
+        Assert.Contains("'bad$'", error.Message);
+    }
+
+    [Fact]
+    public async Task Adding_an_invalid_symbol_changes_nothing_and_names_it()
+    {
+        var ingest = fixture.Cluster.Client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
+        var before = await ingest.GetSymbolsAsync();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => ingest.AddSymbolsAsync(["MSFT", "no good"]));
+        Assert.Contains("'no good'", error.Message);
+        Assert.Equal(before, await ingest.GetSymbolsAsync());
+
+        Assert.Contains("MSFT", await ingest.AddSymbolsAsync(["msft"]));
+        Assert.DoesNotContain("MSFT", await ingest.RemoveSymbolsAsync(["MSFT"]));
+    }
+}

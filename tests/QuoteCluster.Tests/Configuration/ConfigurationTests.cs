@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Builder;
+using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
+using QuoteCluster.Tests.Support;
+
+namespace QuoteCluster.Tests.Configuration;
+
+public class ConfigurationTests
+{
+    [Fact]
+    public void Defaults_follow_the_shared_configuration_table()
+    {
+        var options = QuoteClusterTestCluster.Options();
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), options.PerSymbolMinInterval);
+        Assert.Equal(20, options.GlobalWritesPerSecond);
+        Assert.Equal(40, options.GlobalBurst);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), options.FlushInterval);
+        Assert.Equal(TimeSpan.FromSeconds(15), options.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.HeartbeatStaleAfter);
+        Assert.Equal(["SPY"], options.MonitoredSymbols);
+        Assert.Equal("iex", options.AlpacaDataFeed);
+        Assert.Equal("live_quotes", options.LiveQuotesCollection);
+        Assert.True(options.DryRun, "with no Firestore configured, the default is a dry run");
+    }
+
+    [Fact]
+    public void Back_compat_names_apply_only_when_the_first_name_is_unset()
+    {
+        var legacy = QuoteClusterTestCluster.Options(("ALPACA_SYMBOLS", "aapl,msft"), ("FIRESTORE_TENANT_ID", "t1"), ("ALPACA_API_KEY", "k"));
+        Assert.Equal(["AAPL", "MSFT"], legacy.MonitoredSymbols);
+        Assert.Equal("t1", legacy.TenantId);
+        Assert.Equal("k", legacy.AlpacaKeyId);
+
+        var both = QuoteClusterTestCluster.Options(("MONITORED_SYMBOLS", "SPY"), ("ALPACA_SYMBOLS", "AAPL"), ("TENANT_ID", "t2"), ("FIRESTORE_TENANT_ID", "t1"));
+        Assert.Equal(["SPY"], both.MonitoredSymbols);
+        Assert.Equal("t2", both.TenantId);
+    }
+
+    [Fact]
+    public void The_appsettings_section_is_read_when_no_variable_is_set()
+    {
+        var options = QuoteClusterTestCluster.Options(("QuoteCluster:GLOBAL_BURST", "7"));
+        Assert.Equal(7, options.GlobalBurst);
+    }
+
+    [Theory]
+    [InlineData("PER_SYMBOL_MIN_INTERVAL_MS", "fast")]
+    [InlineData("PER_SYMBOL_MIN_INTERVAL_MS", "-5")]
+    [InlineData("GLOBAL_WRITES_PER_SEC", "0")]
+    [InlineData("GLOBAL_BURST", "1.5")]
+    [InlineData("HEARTBEAT_INTERVAL_S", "0")]
+    [InlineData("DRY_RUN", "maybe")]
+    [InlineData("ALPACA_DATA_FEED", "nasdaq")]
+    [InlineData("ALPACA_STREAM_URL", "http://example.test")]
+    [InlineData("MONITORED_SYMBOLS", "AAPL,bad$")]
+    [InlineData("FIRESTORE_EMULATOR_HOST", "localhost")]
+    [InlineData("FIRESTORE_LIVE_QUOTES_COLLECTION", "a/b")]
+    [InlineData("CLUSTER_MODE", "mesh")]
+    [InlineData("STOP_AFTER_SECONDS", "soon")]
+    public void A_bad_value_is_rejected_with_one_line_naming_the_variable_and_the_value(string name, string value)
+    {
+        (string, string)[] settings = name == "DRY_RUN" ? [(name, value)] : [(name, value), ("DRY_RUN", "1")];
+        var error = Assert.Throws<InvalidConfigurationException>(() => QuoteClusterTestCluster.Options(settings));
+        Assert.Contains(name, error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Writing_to_firestore_without_a_tenant_stops_start_up()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => QuoteClusterTestCluster.Options(("FIRESTORE_EMULATOR_HOST", "127.0.0.1:8766")));
+        Assert.Contains("TENANT_ID", error.Message);
+    }
+
+    [Fact]
+    public void A_backoff_cap_below_the_base_is_rejected()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => QuoteClusterTestCluster.Options(("RECONNECT_BACKOFF_BASE_S", "10"), ("RECONNECT_BACKOFF_MAX_S", "5")));
+        Assert.Contains("RECONNECT_BACKOFF_MAX_S", error.Message);
+    }
+
+    [Fact]
+    public async Task A_host_with_bad_configuration_exits_with_code_2_before_starting()
+    {
+        var stderr = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(stderr);
+        try
+        {
+            var exitCode = await QuoteClusterProgram.RunAsync(() =>
+            {
+                var builder = WebApplication.CreateBuilder(["--GLOBAL_BURST=lots"]);
+                builder.AddQuoteClusterSilo();
+                return builder.Build();
+            });
+            Assert.Equal(2, exitCode);
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("GLOBAL_BURST='lots'", line);
+    }
+}

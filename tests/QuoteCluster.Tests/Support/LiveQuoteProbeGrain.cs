@@ -1,0 +1,42 @@
+using Orleans.Runtime;
+using Orleans.Streams;
+using QuoteCluster.Quotes;
+using QuoteCluster.Streams;
+
+namespace QuoteCluster.Tests.Support;
+
+/// <summary>A stream consumer inside the cluster, placed where a test wants it, that remembers what it received.</summary>
+public interface ILiveQuoteProbeGrain : IGrainWithStringKey
+{
+    Task<string> WatchAsync(IReadOnlyList<string> symbols);
+
+    Task<Dictionary<string, long>> GetVersionsAsync();
+
+    Task<int> GetEventCountAsync();
+}
+
+public sealed class LiveQuoteProbeGrain(ILocalSiloDetails silo) : Grain, ILiveQuoteProbeGrain
+{
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private int _events;
+
+    public async Task<string> WatchAsync(IReadOnlyList<string> symbols)
+    {
+        var provider = this.GetStreamProvider(QuoteStreams.Provider);
+        foreach (var symbol in symbols)
+        {
+            await provider.GetStream<QuoteUpdate>(QuoteStreams.Live(symbol)).SubscribeAsync((update, _) =>
+            {
+                _events++;
+                _versions[update.Quote.Symbol] = Math.Max(_versions.GetValueOrDefault(update.Quote.Symbol), update.Version);
+                return Task.CompletedTask;
+            });
+        }
+
+        return silo.SiloAddress.ToString();
+    }
+
+    public Task<Dictionary<string, long>> GetVersionsAsync() => Task.FromResult(new Dictionary<string, long>(_versions));
+
+    public Task<int> GetEventCountAsync() => Task.FromResult(_events);
+}

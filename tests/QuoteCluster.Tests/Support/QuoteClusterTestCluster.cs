@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
+using QuoteCluster.Storage;
+
+namespace QuoteCluster.Tests.Support;
+
+/// <summary>Builds in-process clusters configured exactly as the Silo host configures itself, with test settings.</summary>
+public static class QuoteClusterTestCluster
+{
+    public static QuoteClusterOptions Options(params (string Key, string Value)[] settings) =>
+        QuoteClusterSettings.Load(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build());
+
+    public static async Task<InProcessTestCluster> StartAsync(
+        short silos, QuoteClusterOptions options, RecordingQuoteStore store, TimeProvider? time = null)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((siloOptions, silo) =>
+        {
+            silo.AddQuoteCluster(options);
+            silo.Services.AddSingleton(store.ForSilo(siloOptions.SiloName));
+            if (time is not null)
+            {
+                silo.Services.AddKeyedSingleton(QuoteClusterTime.Key, time);
+            }
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(Streams.QuoteStreams.Provider));
+        builder.ConfigureClientHost(host =>
+        {
+            host.Services.AddSingleton(options);
+            host.Services.AddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
