@@ -1,21 +1,28 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
+using QuoteCluster.Configuration;
+using QuoteCluster.LiveUpdates;
 using QuoteCluster.Tests.Support;
 
 namespace QuoteCluster.Tests.Cluster;
 
-/// <summary>Killing the silo that hosts the ingest grain: the feed and the heartbeat resume on the survivor.</summary>
+/// <summary>
+/// Killing the silo that hosts the ingest grain: the feed and the heartbeat resume on the survivor, and a gateway's
+/// consumers converge on every symbol's latest quote afterwards.
+/// </summary>
 public class IngestFailoverTests : IAsyncLifetime
 {
     private static readonly IReadOnlyList<string> Symbols = ClusterScenarios.Symbols(10);
     private readonly RecordingQuoteStore _store = new();
+    private QuoteClusterOptions _options = null!;
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
-        var options = QuoteClusterTestCluster.Options(
-            ("MONITORED_SYMBOLS", string.Join(',', Symbols)), ("SIMULATED_QUOTES_PER_SEC", "500"),
+        _options = QuoteClusterTestCluster.Options(
+            ("MONITORED_SYMBOLS", string.Join(',', Symbols)), ("SIMULATED_QUOTES_PER_SEC", "500"), ("LIVE_RESYNC_INTERVAL_S", "1"),
             ("INGEST_KEEPALIVE_S", "0.5"), ("HEARTBEAT_INTERVAL_S", "1"), ("FLUSH_INTERVAL_MS", "50"), ("ORLEANS_DASHBOARD", "0"));
-        _cluster = await QuoteClusterTestCluster.StartAsync(2, options, _store);
+        _cluster = await QuoteClusterTestCluster.StartAsync(2, _options, _store);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
@@ -24,6 +31,14 @@ public class IngestFailoverTests : IAsyncLifetime
     public async Task The_feed_and_the_heartbeat_resume_on_the_survivor()
     {
         var running = await Eventually.Until(_cluster.Ingest().GetStatusAsync, s => s.QuotesReceived > 100, TimeSpan.FromSeconds(20), "the feed to start");
+        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options, TimeProvider.System, NullLogger<QuoteSubscriptionHub>.Instance);
+        await hub.StartAsync(CancellationToken.None);
+        var listener = new RecordingListener();
+        foreach (var symbol in Symbols)
+        {
+            await hub.SubscribeAsync(symbol, listener);
+        }
+
         var victim = _cluster.Silos.Single(s => s.SiloAddress.ToString() == running.Silo);
         var survivor = _cluster.Silos.Single(s => s != victim);
 
@@ -39,5 +54,13 @@ public class IngestFailoverTests : IAsyncLifetime
             "a heartbeat after the failover");
         await Eventually.Until(() => _cluster.GrainVersions(Symbols), after => Symbols.All(s => after[s] > before[s]), TimeSpan.FromSeconds(20),
             "every symbol to receive quotes again");
+
+        // Whatever the lost silo took with it (stream queues, pub-sub state), the gateway's listeners converge.
+        await _cluster.Ingest().StopAsync("test");
+        var final = await _cluster.GrainVersions(Symbols);
+        await Eventually.Until(() => Task.FromResult(listener.Latest), seen => Symbols.All(s => seen.GetValueOrDefault(s) == final[s]),
+            TimeSpan.FromSeconds(20), "the gateway's listeners to hold every symbol's latest version");
+        Assert.Equal(0, listener.OutOfOrder);
+        await hub.StopAsync(CancellationToken.None);
     }
 }

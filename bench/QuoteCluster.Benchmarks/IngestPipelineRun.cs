@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
+using QuoteCluster.Ingest;
+using QuoteCluster.LiveUpdates;
+using QuoteCluster.Quotes;
+
+namespace QuoteCluster.Benchmarks;
+
+internal sealed record IngestPipelineResult(
+    int Symbols, double TargetRate, double QuotesPerSecond, double EventsPerSecond, double SymbolCallsPerSecond,
+    double P50Ms, double P99Ms, double MaxHeapMb);
+
+/// <summary>
+/// One in-process silo on the production configuration: simulated feed → IngestGrain → SymbolGrains → live streams →
+/// a gateway's QuoteSubscriptionHub, whose listener is the stream consumer that measures latency from feed to consumer.
+/// </summary>
+internal static class IngestPipelineRun
+{
+    public static async Task<IngestPipelineResult> RunAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure)
+    {
+        var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MONITORED_SYMBOLS"] = string.Join(',', names),
+            ["SIMULATED_QUOTES_PER_SEC"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ORLEANS_DASHBOARD"] = "0",
+            ["DRY_RUN"] = "1",
+        }).Build();
+        var options = QuoteClusterSettings.Load(configuration) with { SiloPort = FreePort(), GatewayPort = FreePort() };
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(options);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "bench", clusterId: "bench");
+            silo.AddQuoteCluster(options);
+        });
+        builder.Services.AddQuoteSubscriptionHub();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var latency = new LatencyHistogram();
+        var hub = host.Services.GetRequiredService<QuoteSubscriptionHub>();
+        var listener = new LatencyListener(latency);
+        foreach (var symbol in names)
+        {
+            await hub.SubscribeAsync(symbol, listener);
+        }
+
+        var ingest = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
+        await Task.Delay(warmup);
+
+        var before = await ingest.GetStatusAsync();
+        latency.Reset();
+        var clock = Stopwatch.StartNew();
+        var maxHeap = 0L;
+        while (clock.Elapsed < measure)
+        {
+            await Task.Delay(250);
+            maxHeap = Math.Max(maxHeap, GC.GetTotalMemory(false));
+        }
+
+        var after = await ingest.GetStatusAsync();
+        var events = latency.Count;
+        var seconds = clock.Elapsed.TotalSeconds;
+        var result = new IngestPipelineResult(
+            symbols, rate,
+            (after.QuotesReceived - before.QuotesReceived) / seconds,
+            events / seconds,
+            (after.SymbolCalls - before.SymbolCalls) / seconds,
+            latency.Percentile(0.50), latency.Percentile(0.99), maxHeap / 1024.0 / 1024.0);
+
+        await host.StopAsync();
+        return result;
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    private sealed class LatencyListener(LatencyHistogram histogram) : IQuoteListener
+    {
+        public void OnQuote(QuoteUpdate update) =>
+            histogram.Record((DateTimeOffset.UtcNow - update.Quote.ReceivedAt).TotalMilliseconds);
+    }
+}
