@@ -12,6 +12,7 @@ using QuoteCluster.Ingest;
 using QuoteCluster.LiveUpdates;
 using QuoteCluster.Logging;
 using QuoteCluster.Storage;
+using QuoteCluster.Storage.Firestore;
 using QuoteCluster.Streams;
 
 namespace QuoteCluster.Hosting;
@@ -106,11 +107,16 @@ public static class QuoteClusterHostingExtensions
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
         services.TryAddSingleton(DocumentPaths.From(options));
+        if (options.StorageMode == StorageMode.Firestore)
+        {
+            // Created now, so missing credentials or project stop start-up with one line instead of failing later.
+            services.TryAddSingleton(FirestoreClient.Create(options));
+        }
+
         services.TryAddSingleton<IQuoteStore>(sp => options.StorageMode switch
         {
             StorageMode.DryRun => ActivatorUtilities.CreateInstance<DryRunQuoteStore>(sp),
-            _ => throw new InvalidConfigurationException(
-                "Firestore storage is not available in this build yet: set DRY_RUN=1 (or unset FIRESTORE_EMULATOR_HOST and FIRESTORE_PROJECT_ID)."),
+            _ => ActivatorUtilities.CreateInstance<FirestoreQuoteStore>(sp, sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)),
         });
         services.TryAddSingleton<IMarketDataFeedFactory>(sp => new SimulatedFeedFactory(options,
             sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)));

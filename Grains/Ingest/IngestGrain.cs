@@ -157,7 +157,8 @@ public sealed class IngestGrain(
         var health = _feed?.Health ?? FeedHealth.Starting;
         var status = _stopped ? HeartbeatStatus.Stopped : health.State switch
         {
-            FeedState.Live => HeartbeatStatus.Running,
+            FeedState.Live when store.Health.Healthy => HeartbeatStatus.Running,
+            FeedState.Live => HeartbeatStatus.Degraded,
             FeedState.Starting => HeartbeatStatus.Starting,
             _ => HeartbeatStatus.Degraded,
         };
@@ -178,7 +179,7 @@ public sealed class IngestGrain(
 
         var health = _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
         var heartbeat = new Heartbeat(now, status, _coalescer.LastQuote?.Symbol, store.IsDryRun, _feed?.Name ?? options.MarketFeed,
-            health.State.ToString().ToLowerInvariant(), health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
+            health.State.ToString().ToLowerInvariant(), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
         try
         {
             await store.WriteHeartbeatAsync(heartbeat, cancellationToken);

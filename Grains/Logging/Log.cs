@@ -10,8 +10,12 @@ internal static partial class Log
     public static partial void Quote(ILogger logger, string symbol, double bid, double ask, double price, int quotes_in_batch);
 
     [LoggerMessage(EventId = 1001, EventName = "firestore_write", Level = LogLevel.Information,
-        Message = "would write {path}: {symbol} bid={bid} ask={ask} price={price} ts={quote_ts} source={source} dry_run={dry_run}")]
-    public static partial void DryRunQuoteWrite(ILogger logger, string path, string symbol, double bid, double ask, double price, DateTimeOffset quote_ts, string source, bool dry_run);
+        Message = "{action} {path}: {symbol} bid={bid} ask={ask} price={price} ts={quote_ts} source={source} dry_run={dry_run}")]
+    public static partial void FirestoreWrite(ILogger logger, string action, string path, string symbol, double bid, double ask, double price, DateTimeOffset quote_ts, string source, bool dry_run);
+
+    [LoggerMessage(EventId = 1016, EventName = "firestore_rejected", Level = LogLevel.Error,
+        Message = "Firestore rejected {count} writes with {status}: {detail}. Not retried: fix the credentials, the project or the data")]
+    public static partial void FirestoreRejected(ILogger logger, string status, string detail, int count);
 
     [LoggerMessage(EventId = 1002, EventName = "heartbeat", Level = LogLevel.Information,
         Message = "heartbeat {status} to {path}: last_symbol={last_symbol} dry_run={dry_run} feed_state={feed_state} quotes_per_sec={quotes_per_sec} symbols={symbols} last_error={last_error}")]

@@ -9,11 +9,13 @@ public sealed class DryRunQuoteStore(DocumentPaths paths, ILogger<DryRunQuoteSto
 {
     public bool IsDryRun => true;
 
+    public StoreHealth Health => StoreHealth.Ok;
+
     public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
     {
         foreach (var quote in quotes)
         {
-            Log.DryRunQuoteWrite(logger, paths.Quote(quote.Symbol), quote.Symbol, quote.Bid, quote.Ask, quote.Price, quote.ExchangeTime, quote.Source, dry_run: true);
+            Log.FirestoreWrite(logger, "would write", paths.Quote(quote.Symbol), quote.Symbol, quote.Bid, quote.Ask, quote.Price, quote.ExchangeTime, quote.Source, dry_run: true);
         }
 
         return Task.CompletedTask;

@@ -14,6 +14,8 @@ public sealed class RecordingQuoteStore : IQuoteStore
 
     public bool IsDryRun => true;
 
+    public StoreHealth Health => StoreHealth.Ok;
+
     public IReadOnlyList<Write> Writes => [.. _writes];
 
     public IReadOnlyList<Heartbeat> Heartbeats => [.. _heartbeats];
@@ -45,6 +47,8 @@ public sealed class RecordingQuoteStore : IQuoteStore
     private sealed class SiloView(RecordingQuoteStore store, string silo) : IQuoteStore
     {
         public bool IsDryRun => true;
+
+    public StoreHealth Health => StoreHealth.Ok;
 
         public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken) => store.Record(quotes, silo);
 
