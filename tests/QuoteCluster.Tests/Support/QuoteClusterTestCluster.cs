@@ -15,15 +15,20 @@ public static class QuoteClusterTestCluster
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .Build());
 
+    /// <summary>Starts a cluster; with a <paramref name="store"/> writes are recorded, without one they go where the options say.</summary>
     public static async Task<InProcessTestCluster> StartAsync(
-        short silos, QuoteClusterOptions options, RecordingQuoteStore store, TimeProvider? time = null)
+        short silos, QuoteClusterOptions options, RecordingQuoteStore? store, TimeProvider? time = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((siloOptions, silo) =>
         {
             silo.AddQuoteCluster(options);
-            silo.Services.AddSingleton(store.ForSilo(siloOptions.SiloName));
+            if (store is not null)
+            {
+                silo.Services.AddSingleton(store.ForSilo(siloOptions.SiloName));
+            }
+
             if (time is not null)
             {
                 silo.Services.AddKeyedSingleton(QuoteClusterTime.Key, time);
