@@ -113,11 +113,7 @@ public static class QuoteClusterHostingExtensions
             services.TryAddSingleton(FirestoreClient.Create(options));
         }
 
-        services.TryAddSingleton<IQuoteStore>(sp => options.StorageMode switch
-        {
-            StorageMode.DryRun => ActivatorUtilities.CreateInstance<DryRunQuoteStore>(sp),
-            _ => ActivatorUtilities.CreateInstance<FirestoreQuoteStore>(sp, sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)),
-        });
+        services.TryAddSingleton(sp => CreateQuoteStore(sp, options));
         services.TryAddSingleton<IMarketDataFeedFactory>(sp => new SimulatedFeedFactory(options,
             sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)));
         if (options.IngestAutoStart)
@@ -128,6 +124,13 @@ public static class QuoteClusterHostingExtensions
         services.AddHostedService<ClusterShutdown>();
         return silo;
     }
+
+    /// <summary>The store the settings ask for: the dry-run log or Firestore.</summary>
+    public static IQuoteStore CreateQuoteStore(IServiceProvider services, QuoteClusterOptions options) => options.StorageMode switch
+    {
+        StorageMode.DryRun => ActivatorUtilities.CreateInstance<DryRunQuoteStore>(services),
+        _ => ActivatorUtilities.CreateInstance<FirestoreQuoteStore>(services, services.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)),
+    };
 
     private sealed class SimulatedFeedFactory(QuoteClusterOptions options, TimeProvider time) : IMarketDataFeedFactory
     {

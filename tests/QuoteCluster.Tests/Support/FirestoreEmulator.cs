@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace QuoteCluster.Tests.Support;
 
@@ -15,7 +14,7 @@ public sealed class FirestoreEmulator : IAsyncLifetime
 
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = LoopbackPort.Free();
 
     /// <summary>The emulator binds IPv4 only, so never `localhost`.</summary>
     public string Host => $"127.0.0.1:{Port}";
@@ -96,12 +95,6 @@ public sealed class FirestoreEmulator : IAsyncLifetime
     public async Task<HttpResponseMessage> GetRestAsync(string documentPath, string project = "demo-quotes") =>
         await Http.GetAsync($"http://{Host}/v1/projects/{project}/databases/(default)/documents/{documentPath}");
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

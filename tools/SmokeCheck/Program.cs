@@ -1,0 +1,3 @@
+using QuoteCluster.SmokeCheck;
+
+return await SmokeCheckRun.RunAsync(args, Console.Out);
