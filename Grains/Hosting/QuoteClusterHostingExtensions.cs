@@ -97,6 +97,14 @@ public static class QuoteClusterHostingExtensions
                 o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
                 o.BatchContainerBatchSize = 256;
             }));
+
+            // Quotes are never replayed (consumers re-sync from the grains), so the cache need not keep minutes of
+            // events: the defaults (5 to 30 minutes) hold hundreds of MB at tens of thousands of events per second.
+            streams.ConfigureCacheEviction(eviction => eviction.Configure(o =>
+            {
+                o.DataMinTimeInCache = TimeSpan.FromSeconds(2);
+                o.DataMaxAgeInCache = TimeSpan.FromSeconds(10);
+            }));
         });
         if (options.Dashboard)
         {

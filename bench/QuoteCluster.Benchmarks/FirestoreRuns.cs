@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
+using QuoteCluster.Ingest;
+using QuoteCluster.Quotes;
+using QuoteCluster.Storage;
+using QuoteCluster.Storage.Firestore;
+
+namespace QuoteCluster.Benchmarks;
+
+/// <summary>The storage tier against Firestore (the official emulator, started by the caller).</summary>
+internal static class FirestoreRuns
+{
+    /// <summary>Commits of <paramref name="batch"/> quote documents, <paramref name="inFlight"/> at a time, straight through the store.</summary>
+    public static async Task<double> StoreWritesPerSecondAsync(string emulatorHost, int batch, int inFlight, TimeSpan measure)
+    {
+        var options = Settings(("FIRESTORE_EMULATOR_HOST", emulatorHost), ("TENANT_ID", "bench"));
+        using var client = FirestoreClient.Create(options);
+        var store = new FirestoreQuoteStore(client, DocumentPaths.From(options), options, NullLogger<FirestoreQuoteStore>.Instance, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        var quotes = Enumerable.Range(0, batch).Select(i => new Quote($"S{i}", 100, 100.05, 1, 1, 100.02, now, now, QuoteSources.Simulated)).ToArray();
+        await store.WriteQuotesAsync(quotes, CancellationToken.None);
+
+        long written = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+        {
+            while (clock.Elapsed < measure)
+            {
+                await store.WriteQuotesAsync(quotes, CancellationToken.None);
+                Interlocked.Add(ref written, quotes.Length);
+            }
+        }));
+        return written / clock.Elapsed.TotalSeconds;
+    }
+
+    public sealed record PipelineResult(double QuotesPerSecond, double WritesPerSecond, int PendingAtEnd, double HeapStartMb, double HeapEndMb, double HeapMaxMb);
+
+    /// <summary>The whole silo writing to Firestore: quotes in, documents out, and the managed heap meanwhile.</summary>
+    public static async Task<PipelineResult> PipelineAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure, params (string Key, string Value)[] settings)
+    {
+        var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
+        var options = Settings([("MONITORED_SYMBOLS", string.Join(',', names)), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]) with { SiloPort = FreePort(), GatewayPort = FreePort() };
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(options);
+        CountingStore? counting = null;
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "bench", clusterId: "bench");
+            silo.AddQuoteCluster(options);
+        });
+        builder.Services.AddSingleton<IQuoteStore>(sp => counting = new CountingStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options)));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var ingest = grains.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
+        await Task.Delay(warmup);
+
+        var heapStart = Heap(forceCollection: true);
+        var before = await ingest.GetStatusAsync();
+        var writesBefore = counting!.Written;
+        var maxHeap = heapStart;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < measure)
+        {
+            await Task.Delay(500);
+            maxHeap = Math.Max(maxHeap, Heap(forceCollection: false));
+        }
+
+        var after = await ingest.GetStatusAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var writes = counting.Written - writesBefore;
+        var heapEnd = Heap(forceCollection: true);
+        var pending = 0;
+        for (var p = 0; p < options.WriterPartitions; p++)
+        {
+            pending += await grains.GetGrain<IQuoteWriterGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetPendingCountAsync();
+        }
+
+        await host.StopAsync();
+        return new PipelineResult((after.QuotesReceived - before.QuotesReceived) / seconds, writes / seconds, pending, heapStart, heapEnd, maxHeap);
+    }
+
+    private static double Heap(bool forceCollection) => GC.GetTotalMemory(forceCollection) / 1024.0 / 1024.0;
+
+    private static QuoteClusterOptions Settings(params (string Key, string Value)[] settings) =>
+        QuoteClusterSettings.Load(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build());
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    private sealed class CountingStore(IQuoteStore inner) : IQuoteStore
+    {
+        private long _written;
+
+        public long Written => Interlocked.Read(ref _written);
+
+        public bool IsDryRun => inner.IsDryRun;
+
+        public StoreHealth Health => inner.Health;
+
+        public async Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
+        {
+            await inner.WriteQuotesAsync(quotes, cancellationToken);
+            Interlocked.Add(ref _written, quotes.Count);
+        }
+
+        public Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken) => inner.WriteHeartbeatAsync(heartbeat, cancellationToken);
+    }
+}
