@@ -19,7 +19,15 @@ public sealed class FirestoreEmulator : IAsyncLifetime
     /// <summary>The emulator binds IPv4 only, so never `localhost`.</summary>
     public string Host => $"127.0.0.1:{Port}";
 
-    public static string Jar => Environment.GetEnvironmentVariable("FIRESTORE_EMULATOR_JAR") ?? DefaultJar;
+    public FirestoreEmulator()
+        : this(Environment.GetEnvironmentVariable("FIRESTORE_EMULATOR_JAR") ?? DefaultJar)
+    {
+    }
+
+    /// <remarks>Internal: xunit builds fixtures through their one public constructor.</remarks>
+    internal FirestoreEmulator(string jar) => Jar = jar;
+
+    public string Jar { get; }
 
     public async Task InitializeAsync() => await StartAsync();
 

@@ -15,7 +15,10 @@ public static class QuoteClusterTestCluster
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .Build());
 
-    /// <summary>Starts a cluster; with a <paramref name="store"/> writes are recorded, without one they go where the options say.</summary>
+    /// <summary>
+    /// Starts a cluster; with a <paramref name="store"/> writes are recorded (and still go to Firestore when the options
+    /// say so), without one they go where the options say.
+    /// </summary>
     public static async Task<InProcessTestCluster> StartAsync(
         short silos, QuoteClusterOptions options, RecordingQuoteStore? store, TimeProvider? time = null)
     {
@@ -26,7 +29,10 @@ public static class QuoteClusterTestCluster
             silo.AddQuoteCluster(options);
             if (store is not null)
             {
-                silo.Services.AddSingleton(store.ForSilo(siloOptions.SiloName));
+                // Against a real Firestore the recorder wraps the configured store; otherwise it stands in for it.
+                silo.Services.AddSingleton(sp => options.DryRun
+                    ? store.ForSilo(siloOptions.SiloName)
+                    : store.ForSilo(siloOptions.SiloName, QuoteClusterHostingExtensions.CreateQuoteStore(sp, options)));
             }
 
             if (time is not null)

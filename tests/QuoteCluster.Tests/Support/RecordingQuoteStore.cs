@@ -4,13 +4,18 @@ using QuoteCluster.Storage;
 
 namespace QuoteCluster.Tests.Support;
 
-/// <summary>A store that keeps every write, with when and from which silo it was made, for tests to inspect.</summary>
+/// <summary>
+/// A store that keeps every write, with when, in which commit and from which silo it was made, for tests to inspect;
+/// wrapped around a real store it records only the writes that store accepted.
+/// </summary>
 public sealed class RecordingQuoteStore : IQuoteStore
 {
-    public sealed record Write(Quote Quote, DateTimeOffset At, string Silo);
+    public sealed record Write(Quote Quote, DateTimeOffset At, string Silo, int Commit);
 
     private readonly ConcurrentQueue<Write> _writes = new();
     private readonly ConcurrentQueue<Heartbeat> _heartbeats = new();
+    private readonly ConcurrentQueue<int> _commitSizes = new();
+    private int _commits;
 
     public bool IsDryRun => true;
 
@@ -18,11 +23,17 @@ public sealed class RecordingQuoteStore : IQuoteStore
 
     public IReadOnlyList<Write> Writes => [.. _writes];
 
+    public IReadOnlyList<int> CommitSizes => [.. _commitSizes];
+
     public IReadOnlyList<Heartbeat> Heartbeats => [.. _heartbeats];
 
     public Quote? LastWritten(string symbol) => _writes.Where(w => w.Quote.Symbol == symbol).Select(w => w.Quote).LastOrDefault();
 
-    public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken) => Record(quotes, "unknown");
+    public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
+    {
+        Record(quotes, "unknown");
+        return Task.CompletedTask;
+    }
 
     public Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken)
     {
@@ -30,28 +41,36 @@ public sealed class RecordingQuoteStore : IQuoteStore
         return Task.CompletedTask;
     }
 
-    internal Task Record(IReadOnlyList<Quote> quotes, string silo)
+    /// <summary>The store as one silo sees it: writes are tagged with that silo's name, and go to <paramref name="inner"/> first if given.</summary>
+    public IQuoteStore ForSilo(string silo, IQuoteStore? inner = null) => new SiloView(this, silo, inner);
+
+    private void Record(IReadOnlyList<Quote> quotes, string silo)
     {
         var now = DateTimeOffset.UtcNow;
+        var commit = Interlocked.Increment(ref _commits);
+        _commitSizes.Enqueue(quotes.Count);
         foreach (var quote in quotes)
         {
-            _writes.Enqueue(new Write(quote, now, silo));
+            _writes.Enqueue(new Write(quote, now, silo, commit));
         }
-
-        return Task.CompletedTask;
     }
 
-    /// <summary>The store as one silo sees it: writes are tagged with that silo's name.</summary>
-    public IQuoteStore ForSilo(string silo) => new SiloView(this, silo);
-
-    private sealed class SiloView(RecordingQuoteStore store, string silo) : IQuoteStore
+    private sealed class SiloView(RecordingQuoteStore store, string silo, IQuoteStore? inner) : IQuoteStore
     {
-        public bool IsDryRun => true;
+        public bool IsDryRun => inner?.IsDryRun ?? true;
 
-    public StoreHealth Health => StoreHealth.Ok;
+        public StoreHealth Health => inner?.Health ?? StoreHealth.Ok;
 
-        public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken) => store.Record(quotes, silo);
+        public async Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
+        {
+            if (inner is not null) await inner.WriteQuotesAsync(quotes, cancellationToken);
+            store.Record(quotes, silo);
+        }
 
-        public Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken) => store.WriteHeartbeatAsync(heartbeat, cancellationToken);
+        public async Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken)
+        {
+            if (inner is not null) await inner.WriteHeartbeatAsync(heartbeat, cancellationToken);
+            await store.WriteHeartbeatAsync(heartbeat, cancellationToken);
+        }
     }
 }
