@@ -1,12 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
 using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
@@ -21,7 +15,7 @@ internal static class FirestoreRuns
     /// <summary>Commits of <paramref name="batch"/> quote documents, <paramref name="inFlight"/> at a time, straight through the store.</summary>
     public static async Task<double> StoreWritesPerSecondAsync(string emulatorHost, int batch, int inFlight, TimeSpan measure)
     {
-        var options = Settings(("FIRESTORE_EMULATOR_HOST", emulatorHost), ("TENANT_ID", "bench"));
+        var options = BenchSilo.Options(("FIRESTORE_EMULATOR_HOST", emulatorHost), ("TENANT_ID", "bench"));
         using var client = FirestoreClient.Create(options);
         var store = new FirestoreQuoteStore(client, DocumentPaths.From(options), options, NullLogger<FirestoreQuoteStore>.Instance, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
@@ -47,21 +41,11 @@ internal static class FirestoreRuns
     public static async Task<PipelineResult> PipelineAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure, params (string Key, string Value)[] settings)
     {
         var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
-        var options = Settings([("MONITORED_SYMBOLS", string.Join(',', names)), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]) with { SiloPort = FreePort(), GatewayPort = FreePort() };
-
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(options);
+        var options = BenchSilo.Options([("MONITORED_SYMBOLS", string.Join(',', names)), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]);
         CountingStore? counting = null;
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "bench", clusterId: "bench");
-            silo.AddQuoteCluster(options);
-        });
-        builder.Services.AddSingleton<IQuoteStore>(sp => counting = new CountingStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options)));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await BenchSilo.StartAsync(options, services =>
+            services.AddSingleton<IQuoteStore>(sp => counting = new CountingStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options))));
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var ingest = grains.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
         await Task.Delay(warmup);
@@ -93,17 +77,7 @@ internal static class FirestoreRuns
 
     private static double Heap(bool forceCollection) => GC.GetTotalMemory(forceCollection) / 1024.0 / 1024.0;
 
-    private static QuoteClusterOptions Settings(params (string Key, string Value)[] settings) =>
-        QuoteClusterSettings.Load(new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Build());
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     private sealed class CountingStore(IQuoteStore inner) : IQuoteStore
     {

@@ -1,11 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
 using QuoteCluster.Ingest;
 using QuoteCluster.LiveUpdates;
@@ -26,26 +21,12 @@ internal static class IngestPipelineRun
     public static async Task<IngestPipelineResult> RunAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure)
     {
         var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MONITORED_SYMBOLS"] = string.Join(',', names),
-            ["SIMULATED_QUOTES_PER_SEC"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ORLEANS_DASHBOARD"] = "0",
-            ["DRY_RUN"] = "1",
-        }).Build();
-        var options = QuoteClusterSettings.Load(configuration) with { SiloPort = FreePort(), GatewayPort = FreePort() };
-
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(options);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "bench", clusterId: "bench");
-            silo.AddQuoteCluster(options);
-        });
-        builder.Services.AddQuoteSubscriptionHub();
-        using var host = builder.Build();
-        await host.StartAsync();
+        var options = BenchSilo.Options(
+            ("MONITORED_SYMBOLS", string.Join(',', names)),
+            ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ORLEANS_DASHBOARD", "0"),
+            ("DRY_RUN", "1"));
+        using var host = await BenchSilo.StartAsync(options, services => services.AddQuoteSubscriptionHub());
 
         var latency = new LatencyHistogram();
         var hub = host.Services.GetRequiredService<QuoteSubscriptionHub>();
@@ -82,12 +63,6 @@ internal static class IngestPipelineRun
         return result;
     }
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     private sealed class LatencyListener(LatencyHistogram histogram) : IQuoteListener
     {
