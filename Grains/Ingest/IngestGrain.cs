@@ -70,7 +70,7 @@ public sealed class IngestGrain(
 
     public Task<FeedStatus> GetStatusAsync()
     {
-        var health = _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
+        var health = CurrentFeedHealth;
         var last = _coalescer.LastQuote;
         return Task.FromResult(new FeedStatus(
             _feed?.Name ?? options.MarketFeed, health.State, health.Connected, Symbols, _coalescer.Received, _quotesPerSecond,
@@ -125,6 +125,9 @@ public sealed class IngestGrain(
 
     private string SiloName => silo.SiloAddress.ToString();
 
+    /// <summary>The feed's own account, except that a stopped ingest reports Stopped whatever the feed last said.</summary>
+    private FeedHealth CurrentFeedHealth => _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
+
     internal static TimeSpan StreamDeliveryAllowance { get; } = TimeSpan.FromMilliseconds(250);
 
     internal static TimeSpan WriterFlushDeadline { get; } = TimeSpan.FromSeconds(4);
@@ -154,8 +157,7 @@ public sealed class IngestGrain(
 
     private Task WriteHeartbeatAsync(CancellationToken cancellationToken)
     {
-        var health = _feed?.Health ?? FeedHealth.Starting;
-        var status = _stopped ? HeartbeatStatus.Stopped : health.State switch
+        var status = _stopped ? HeartbeatStatus.Stopped : CurrentFeedHealth.State switch
         {
             FeedState.Live when store.Health.Healthy => HeartbeatStatus.Running,
             FeedState.Live => HeartbeatStatus.Degraded,
@@ -177,7 +179,7 @@ public sealed class IngestGrain(
             _timestampAtLastHeartbeat = time.GetTimestamp();
         }
 
-        var health = _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
+        var health = CurrentFeedHealth;
         var heartbeat = new Heartbeat(now, status, _coalescer.LastQuote?.Symbol, store.IsDryRun, _feed?.Name ?? options.MarketFeed,
             health.State.ToString().ToLowerInvariant(), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
         try

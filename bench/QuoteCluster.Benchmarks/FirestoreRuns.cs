@@ -43,16 +43,16 @@ internal static class FirestoreRuns
         var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
         var options = BenchSilo.Options([("MONITORED_SYMBOLS", string.Join(',', names)), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]);
-        CountingStore? counting = null;
+        CountingQuoteStore? counting = null;
         using var host = await BenchSilo.StartAsync(options, services =>
-            services.AddSingleton<IQuoteStore>(sp => counting = new CountingStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options))));
+            services.AddSingleton<IQuoteStore>(sp => counting = new CountingQuoteStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options))));
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var ingest = grains.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
         await Task.Delay(warmup);
 
         var heapStart = Heap(forceCollection: true);
         var before = await ingest.GetStatusAsync();
-        var writesBefore = counting!.Written;
+        var writesBefore = counting!.QuotesWritten;
         var maxHeap = heapStart;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < measure)
@@ -63,7 +63,7 @@ internal static class FirestoreRuns
 
         var after = await ingest.GetStatusAsync();
         var seconds = clock.Elapsed.TotalSeconds;
-        var writes = counting.Written - writesBefore;
+        var writes = counting.QuotesWritten - writesBefore;
         var heapEnd = Heap(forceCollection: true);
         var pending = 0;
         for (var p = 0; p < options.WriterPartitions; p++)
@@ -78,23 +78,4 @@ internal static class FirestoreRuns
     private static double Heap(bool forceCollection) => GC.GetTotalMemory(forceCollection) / 1024.0 / 1024.0;
 
 
-
-    private sealed class CountingStore(IQuoteStore inner) : IQuoteStore
-    {
-        private long _written;
-
-        public long Written => Interlocked.Read(ref _written);
-
-        public bool IsDryRun => inner.IsDryRun;
-
-        public StoreHealth Health => inner.Health;
-
-        public async Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
-        {
-            await inner.WriteQuotesAsync(quotes, cancellationToken);
-            Interlocked.Add(ref _written, quotes.Count);
-        }
-
-        public Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken) => inner.WriteHeartbeatAsync(heartbeat, cancellationToken);
-    }
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
-using QuoteCluster.Quotes;
 using QuoteCluster.Storage;
 
 namespace QuoteCluster.SmokeCheck;
@@ -41,7 +40,7 @@ public static class SmokeCheckRun
             return 1;
         }
 
-        var writes = counting?.Succeeded ?? 0;
+        var writes = (counting?.QuotesWritten ?? 0) + (counting?.HeartbeatsWritten ?? 0);
         var verb = options.DryRun ? "would-be writes logged (dry run)" : "writes succeeded";
         if (writes > 0)
         {
@@ -51,38 +50,5 @@ public static class SmokeCheckRun
 
         await output.WriteLineAsync($"FAIL: no write succeeded in {options.StopAfter!.Value.TotalSeconds:0.#} s; last error: {counting?.LastError ?? "none recorded"}");
         return 1;
-    }
-
-    private sealed class CountingQuoteStore(IQuoteStore inner) : IQuoteStore
-    {
-        private long _succeeded;
-
-        public long Succeeded => Interlocked.Read(ref _succeeded);
-
-        public string? LastError { get; private set; }
-
-        public bool IsDryRun => inner.IsDryRun;
-
-        public StoreHealth Health => inner.Health;
-
-        public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken) =>
-            Count(inner.WriteQuotesAsync(quotes, cancellationToken), quotes.Count);
-
-        public Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken) =>
-            Count(inner.WriteHeartbeatAsync(heartbeat, cancellationToken), 1);
-
-        private async Task Count(Task write, int documents)
-        {
-            try
-            {
-                await write;
-                Interlocked.Add(ref _succeeded, documents);
-            }
-            catch (Exception e)
-            {
-                LastError = e.Message;
-                throw;
-            }
-        }
     }
 }
