@@ -6,7 +6,8 @@ namespace QuoteCluster.Tests.Support;
 
 /// <summary>
 /// A store that keeps every write, with when, in which commit and from which silo it was made, for tests to inspect;
-/// wrapped around a real store it records only the writes that store accepted.
+/// wrapped around a real store it records only the writes that store accepted, stamped when they were sent (the
+/// writer's decision), not when the commit returned (which adds the store's latency jitter).
 /// </summary>
 public sealed class RecordingQuoteStore : IQuoteStore
 {
@@ -31,7 +32,7 @@ public sealed class RecordingQuoteStore : IQuoteStore
 
     public Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
     {
-        Record(quotes, "unknown");
+        Record(quotes, "unknown", DateTimeOffset.UtcNow);
         return Task.CompletedTask;
     }
 
@@ -44,14 +45,13 @@ public sealed class RecordingQuoteStore : IQuoteStore
     /// <summary>The store as one silo sees it: writes are tagged with that silo's name, and go to <paramref name="inner"/> first if given.</summary>
     public IQuoteStore ForSilo(string silo, IQuoteStore? inner = null) => new SiloView(this, silo, inner);
 
-    private void Record(IReadOnlyList<Quote> quotes, string silo)
+    private void Record(IReadOnlyList<Quote> quotes, string silo, DateTimeOffset sentAt)
     {
-        var now = DateTimeOffset.UtcNow;
         var commit = Interlocked.Increment(ref _commits);
         _commitSizes.Enqueue(quotes.Count);
         foreach (var quote in quotes)
         {
-            _writes.Enqueue(new Write(quote, now, silo, commit));
+            _writes.Enqueue(new Write(quote, sentAt, silo, commit));
         }
     }
 
@@ -63,8 +63,9 @@ public sealed class RecordingQuoteStore : IQuoteStore
 
         public async Task WriteQuotesAsync(IReadOnlyList<Quote> quotes, CancellationToken cancellationToken)
         {
+            var sentAt = DateTimeOffset.UtcNow;
             if (inner is not null) await inner.WriteQuotesAsync(quotes, cancellationToken);
-            store.Record(quotes, silo);
+            store.Record(quotes, silo, sentAt);
         }
 
         public async Task WriteHeartbeatAsync(Heartbeat heartbeat, CancellationToken cancellationToken)
