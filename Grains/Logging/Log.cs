@@ -68,4 +68,36 @@ internal static partial class Log
     [LoggerMessage(EventId = 1014, EventName = "startup", Level = LogLevel.Information,
         Message = "QuoteCluster {role} starting: cluster mode {cluster_mode}, storage {storage}, feed {feed}")]
     public static partial void Startup(ILogger logger, string role, string cluster_mode, string storage, string feed);
+
+    [LoggerMessage(EventId = 1100, EventName = "alpaca_connect", Level = LogLevel.Information,
+        Message = "connected to {url} ({codec}), attempt {attempt}")]
+    public static partial void AlpacaConnecting(ILogger logger, string url, string codec, long attempt);
+
+    [LoggerMessage(EventId = 1101, EventName = "alpaca_authenticated", Level = LogLevel.Information,
+        Message = "authenticated on {url} (session {sessions})")]
+    public static partial void AlpacaAuthenticated(ILogger logger, string url, long sessions);
+
+    [LoggerMessage(EventId = 1102, EventName = "alpaca_subscribed", Level = LogLevel.Information,
+        Message = "subscription now {quote_symbols} quote symbols and {trade_symbols} trade symbols")]
+    public static partial void AlpacaSubscribed(ILogger logger, int quote_symbols, int trade_symbols);
+
+    [LoggerMessage(EventId = 1103, EventName = "alpaca_error", Level = LogLevel.Warning,
+        Message = "stream error {code} {msg}: {action}")]
+    public static partial void AlpacaError(ILogger logger, int code, string msg, string action);
+
+    [LoggerMessage(EventId = 1104, EventName = "alpaca_configuration_error", Level = LogLevel.Error,
+        Message = "Alpaca refused the configuration (code {code}): {reason}. Retrying only every {retry_in_s} s")]
+    public static partial void AlpacaConfigurationError(ILogger logger, int code, string reason, double retry_in_s);
+
+    [LoggerMessage(EventId = 1105, EventName = "alpaca_disconnected", Level = LogLevel.Warning,
+        Message = "stream session ended ({kind}): {reason}; reconnecting in {retry_in_s} s (failure {failures} since the last auth)")]
+    public static partial void AlpacaDisconnected(ILogger logger, string reason, string kind, double retry_in_s, int failures);
+
+    [LoggerMessage(EventId = 1106, EventName = "alpaca_malformed", Level = LogLevel.Warning,
+        Message = "{count} malformed items since the last report ({malformed_total} in all), e.g. {reason}; skipped")]
+    public static partial void AlpacaMalformed(ILogger logger, long count, string reason, long malformed_total);
+
+    [LoggerMessage(EventId = 1107, EventName = "alpaca_silent", Level = LogLevel.Warning,
+        Message = "no data for {silent_s} s on an open connection while the market is open; rebuilding it")]
+    public static partial void AlpacaSilent(ILogger logger, double silent_s);
 }
