@@ -1,3 +1,4 @@
+using QuoteCluster.AlpacaSimulator;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Hosting;
@@ -16,6 +17,7 @@ public static class GatewayHosting
         {
             // The demo shows about twenty well-known tickers unless the user names their own.
             builder.Configuration["QuoteCluster:MONITORED_SYMBOLS"] ??= string.Join(',', QuoteGenerator.WellKnownSymbols);
+            builder.StartUnlessAlpacaConfigured();
         }
 
         var options = IsEmbedded(builder.Configuration)

@@ -10,6 +10,12 @@ public enum ClusterMode
     Localhost,
 }
 
+public static class MarketFeeds
+{
+    public const string Alpaca = "alpaca";
+    public const string Simulated = "simulated";
+}
+
 public enum StorageMode
 {
     /// <summary>Every write is logged as a `firestore_write` event with dry_run=true and nothing is written.</summary>
@@ -45,7 +51,11 @@ public sealed record QuoteClusterOptions
 
     // QuoteCluster's own settings (not in the systems our users run today).
     public ClusterMode ClusterMode { get; init; } = ClusterMode.Embedded;
-    public string MarketFeed { get; init; } = "simulated";
+    /// <summary>`alpaca`: the stream client at <see cref="AlpacaStreamUrl"/>; `simulated`: generated quotes in process, no network.</summary>
+    public string MarketFeed { get; init; } = MarketFeeds.Alpaca;
+    public Feeds.Alpaca.AlpacaCodec AlpacaCodec { get; init; } = Feeds.Alpaca.AlpacaCodec.MessagePack;
+    public TimeSpan AlpacaSilenceTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan AlpacaConnectionLimitBackoff { get; init; } = TimeSpan.FromSeconds(95);
     public double SimulatedQuotesPerSecond { get; init; } = 40;
     public int SimulatorSeed { get; init; } = 42;
     public TimeSpan IngestBatchInterval { get; init; } = TimeSpan.FromMilliseconds(20);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using QuoteCluster.Feeds.Alpaca;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Configuration;
@@ -50,7 +51,10 @@ public static class QuoteClusterSettings
             StopAfter = reader.OptionalSeconds("STOP_AFTER_SECONDS", 0.1, 31_536_000),
             ApiToken = reader.String("API_TOKEN"),
             ClusterMode = mode,
-            MarketFeed = reader.OneOf("MARKET_FEED", defaults.MarketFeed, "simulated"),
+            MarketFeed = reader.OneOf("MARKET_FEED", defaults.MarketFeed, MarketFeeds.Alpaca, MarketFeeds.Simulated),
+            AlpacaCodec = reader.OneOf("ALPACA_CODEC", "msgpack", "msgpack", "json") == "json" ? AlpacaCodec.Json : AlpacaCodec.MessagePack,
+            AlpacaSilenceTimeout = reader.Seconds("ALPACA_SILENCE_TIMEOUT_S", defaults.AlpacaSilenceTimeout, 0, 86_400),
+            AlpacaConnectionLimitBackoff = reader.Seconds("ALPACA_CONNECTION_LIMIT_BACKOFF_S", defaults.AlpacaConnectionLimitBackoff, 0, 3600),
             SimulatedQuotesPerSecond = reader.Number("SIMULATED_QUOTES_PER_SEC", defaults.SimulatedQuotesPerSecond, 0.1, 10_000_000),
             SimulatorSeed = reader.Integer("SIMULATOR_SEED", defaults.SimulatorSeed, int.MinValue, int.MaxValue),
             IngestBatchInterval = reader.Milliseconds("INGEST_BATCH_INTERVAL_MS", defaults.IngestBatchInterval, 1, 10_000),
@@ -71,6 +75,12 @@ public static class QuoteClusterSettings
                 $"RECONNECT_BACKOFF_MAX_S={options.ReconnectBackoffMax.TotalSeconds} is below RECONNECT_BACKOFF_BASE_S={options.ReconnectBackoffBase.TotalSeconds}: the cap must be at least the base.");
         }
 
+        if (options.MarketFeed == MarketFeeds.Alpaca && (options.AlpacaKeyId is null || options.AlpacaSecretKey is null))
+        {
+            throw new InvalidConfigurationException(
+                "APCA_API_KEY_ID / APCA_API_SECRET_KEY are not both set: the Alpaca feed needs them; set both, or unset ALPACA_STREAM_URL and the keys to run on the embedded Alpaca simulator, or set MARKET_FEED=simulated.");
+        }
+
         if (options.StorageMode == StorageMode.Firestore && options.TenantId is null)
         {
             throw new InvalidConfigurationException(
@@ -78,6 +88,20 @@ public static class QuoteClusterSettings
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Whether nothing points the Alpaca feed anywhere: no stream URL, no keys, and the feed is Alpaca's. The embedded
+    /// default then runs the Alpaca-protocol simulator on loopback, so the demo takes the production code path.
+    /// </summary>
+    public static bool AlpacaUnconfigured(IConfiguration configuration)
+    {
+        var reader = new Reader(configuration);
+        var feed = reader.String("MARKET_FEED");
+        return (feed is null || string.Equals(feed, MarketFeeds.Alpaca, StringComparison.OrdinalIgnoreCase))
+            && reader.String("ALPACA_STREAM_URL") is null
+            && reader.String("APCA_API_KEY_ID", "ALPACA_KEY_ID", "ALPACA_API_KEY") is null
+            && reader.String("APCA_API_SECRET_KEY", "ALPACA_SECRET_KEY") is null;
     }
 
     private sealed class Reader(IConfiguration configuration)

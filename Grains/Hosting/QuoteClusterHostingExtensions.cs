@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds;
+using QuoteCluster.Feeds.Alpaca;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Ingest;
 using QuoteCluster.LiveUpdates;
@@ -122,8 +123,8 @@ public static class QuoteClusterHostingExtensions
         }
 
         services.TryAddSingleton(sp => CreateQuoteStore(sp, options));
-        services.TryAddSingleton<IMarketDataFeedFactory>(sp => new SimulatedFeedFactory(options,
-            sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)));
+        services.TryAddSingleton<IMarketDataFeedFactory>(sp => new MarketDataFeedFactory(options,
+            sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key), sp.GetRequiredService<ILoggerFactory>()));
         if (options.IngestAutoStart)
         {
             services.AddHostedService<IngestKeeper>();
@@ -140,10 +141,24 @@ public static class QuoteClusterHostingExtensions
         _ => ActivatorUtilities.CreateInstance<FirestoreQuoteStore>(services, services.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key)),
     };
 
-    private sealed class SimulatedFeedFactory(QuoteClusterOptions options, TimeProvider time) : IMarketDataFeedFactory
+    private sealed class MarketDataFeedFactory(QuoteClusterOptions options, TimeProvider time, ILoggerFactory loggers) : IMarketDataFeedFactory
     {
-        public IMarketDataFeed Create() => new SimulatedMarketFeed(options.SimulatedQuotesPerSecond, options.SimulatorSeed, time);
+        public IMarketDataFeed Create() => options.MarketFeed switch
+        {
+            MarketFeeds.Simulated => new SimulatedMarketFeed(options.SimulatedQuotesPerSecond, options.SimulatorSeed, time),
+            _ => new AlpacaStreamClient(AlpacaSettings(options), time, loggers.CreateLogger<AlpacaStreamClient>()),
+        };
     }
+
+    public static AlpacaStreamSettings AlpacaSettings(QuoteClusterOptions options) =>
+        new(options.AlpacaStreamUrl, options.AlpacaDataFeed, options.AlpacaKeyId!, options.AlpacaSecretKey!)
+        {
+            Codec = options.AlpacaCodec,
+            BackoffBase = options.ReconnectBackoffBase,
+            BackoffMax = options.ReconnectBackoffMax,
+            SilenceTimeout = options.AlpacaSilenceTimeout,
+            ConnectionLimitBackoff = options.AlpacaConnectionLimitBackoff,
+        };
 }
 
 /// <summary>Runs a host, turning a configuration error into the one clear line CONFIG.md promises.</summary>

@@ -115,7 +115,7 @@ public sealed record SimulatorOptions
 /// <summary>The faults the simulator acts out; read on every use, so a test can change them while clients are connected.</summary>
 public sealed class SimulatorFaults
 {
-    /// <summary>Each session is dropped this long after it opened.</summary>
+    /// <summary>Each session is dropped this long after it opened; zero drops every connection at once.</summary>
     public TimeSpan? DropEvery { get; set; }
     public DropMode DropMode { get; set; } = DropMode.Abrupt;
 

@@ -77,6 +77,13 @@ public sealed class SimulatorSession
         var background = Task.WhenAll(SendDataAsync(token), ActOutTimedFaultsAsync(token));
         try
         {
+            if (_server.Faults.DropEvery == TimeSpan.Zero)
+            {
+                // "Drop every connection at once": before even `connected`, as a server that keeps failing would.
+                await DropAsync(_server.Faults.DropMode);
+                return;
+            }
+
             await SendAsync(_messages.Success("connected"), token);
             await ReceiveAsync(token);
         }

@@ -1,3 +1,4 @@
+using QuoteCluster.AlpacaSimulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QuoteCluster.Configuration;
@@ -19,6 +20,7 @@ public static class SmokeCheckRun
         QuoteClusterOptions options;
         try
         {
+            builder.StartUnlessAlpacaConfigured();
             options = builder.AddQuoteClusterSilo("smoke-check");
         }
         catch (InvalidConfigurationException e)

@@ -24,7 +24,9 @@ public class QuotesApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedded
         var quote = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("AAPL", quote.GetProperty("symbol").GetString());
         Assert.True(quote.GetProperty("ask").GetDouble() > quote.GetProperty("bid").GetDouble());
-        Assert.Equal("simulated", quote.GetProperty("source").GetString());
+
+        // The embedded default runs the real Alpaca client against the in-process Alpaca-protocol simulator.
+        Assert.Equal("alpaca", quote.GetProperty("source").GetString());
         Assert.True(quote.GetProperty("version").GetInt64() > 0);
     }
 

@@ -10,8 +10,10 @@ namespace QuoteCluster.Tests.Support;
 /// <summary>Builds in-process clusters configured exactly as the Silo host configures itself, with test settings.</summary>
 public static class QuoteClusterTestCluster
 {
+    /// <summary>Settings as the processes read them; the market is the in-process generator unless MARKET_FEED says otherwise.</summary>
     public static QuoteClusterOptions Options(params (string Key, string Value)[] settings) =>
         QuoteClusterSettings.Load(new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>("MARKET_FEED", MarketFeeds.Simulated)])
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .Build());
 

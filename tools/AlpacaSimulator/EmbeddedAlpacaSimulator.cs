@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
+using QuoteCluster.Configuration;
+
+namespace QuoteCluster.AlpacaSimulator;
+
+/// <summary>
+/// The embedded default's market: when nothing points the Alpaca feed anywhere, this process runs the simulator on a
+/// free loopback port and the real Alpaca client connects to it, so the demo takes the production code path.
+/// </summary>
+public static partial class EmbeddedAlpacaSimulator
+{
+    /// <summary>Starts the simulator and points the settings at it, unless ALPACA_STREAM_URL or Alpaca keys are set.</summary>
+    /// <returns>The simulator's settings, or null when the user's own Alpaca settings apply.</returns>
+    public static SimulatorOptions? StartUnlessAlpacaConfigured(this IHostApplicationBuilder builder)
+    {
+        if (!QuoteClusterSettings.AlpacaUnconfigured(builder.Configuration)) return null;
+
+        // Keys only this process knows: the simulator checks them, so the client's auth path is exercised for real.
+        var key = "embedded-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        builder.Configuration["APCA_API_KEY_ID"] = key;
+        builder.Configuration["APCA_API_SECRET_KEY"] = secret;
+
+        // Validates everything else first: a bad setting stops start-up before anything listens.
+        var options = QuoteClusterSettings.Load(builder.Configuration);
+
+        // The port is chosen now, so the settings can name it, and the server starts with the host: building a second
+        // host inside this one's start-up would confuse tooling that intercepts the first host built (WebApplicationFactory).
+        var port = FreeLoopbackPort();
+        builder.Configuration["ALPACA_STREAM_URL"] = $"ws://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        var simulatorOptions = new SimulatorOptions
+        {
+            Port = port,
+            Rate = options.SimulatedQuotesPerSecond,
+            Seed = options.SimulatorSeed,
+            Key = key,
+            Secret = secret,
+        };
+
+        // Registered before the silo, so it starts before and stops after it.
+        builder.Services.AddSingleton(new SimulatorLifetime.Settings(simulatorOptions));
+        builder.Services.AddHostedService<SimulatorLifetime>();
+        return simulatorOptions;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed partial class SimulatorLifetime(SimulatorLifetime.Settings settings, ILogger<SimulatorLifetime> logger) : IHostedService
+    {
+        private AlpacaSimulatorServer? _simulator;
+
+        public sealed record Settings(SimulatorOptions Options);
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            _simulator = await AlpacaSimulatorServer.StartAsync(settings.Options, cancellationToken: cancellationToken);
+            LogStarted(logger, _simulator.Url.AbsoluteUri.TrimEnd('/'), settings.Options.Rate.ToString(CultureInfo.InvariantCulture));
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (_simulator is not null) await _simulator.DisposeAsync();
+        }
+
+        [LoggerMessage(EventId = 1120, EventName = "alpaca_simulator_started", Level = LogLevel.Information,
+            Message = "embedded Alpaca simulator at {url} serving {rate} quotes/s; set ALPACA_STREAM_URL and the APCA_API_* keys to use Alpaca")]
+        private static partial void LogStarted(ILogger logger, string url, string rate);
+    }
+}
