@@ -18,5 +18,8 @@ public static class HeartbeatStatus
     public const string Starting = "starting";
     public const string Running = "running";
     public const string Degraded = "degraded";
+
+    /// <summary>The feed refuses the settings (bad keys, a feed the plan lacks): retrying will not help until they change.</summary>
+    public const string ConfigurationError = "configuration_error";
     public const string Stopped = "stopped";
 }

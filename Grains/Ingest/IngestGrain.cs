@@ -162,6 +162,7 @@ public sealed class IngestGrain(
             FeedState.Live when store.Health.Healthy => HeartbeatStatus.Running,
             FeedState.Live => HeartbeatStatus.Degraded,
             FeedState.Starting => HeartbeatStatus.Starting,
+            FeedState.ConfigurationError => HeartbeatStatus.ConfigurationError,
             _ => HeartbeatStatus.Degraded,
         };
         return WriteHeartbeatAsync(status, cancellationToken);
@@ -181,7 +182,7 @@ public sealed class IngestGrain(
 
         var health = CurrentFeedHealth;
         var heartbeat = new Heartbeat(now, status, _coalescer.LastQuote?.Symbol, store.IsDryRun, _feed?.Name ?? options.MarketFeed,
-            health.State.ToString().ToLowerInvariant(), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
+            System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(health.State.ToString()), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
         try
         {
             await store.WriteHeartbeatAsync(heartbeat, cancellationToken);

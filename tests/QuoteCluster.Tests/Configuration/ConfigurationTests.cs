@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using QuoteCluster.Feeds.Alpaca;
 using Microsoft.AspNetCore.Builder;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
@@ -57,6 +59,9 @@ public class ConfigurationTests
     [InlineData("FIRESTORE_LIVE_QUOTES_COLLECTION", "a/b")]
     [InlineData("CLUSTER_MODE", "mesh")]
     [InlineData("STOP_AFTER_SECONDS", "soon")]
+    [InlineData("MARKET_FEED", "bloomberg")]
+    [InlineData("ALPACA_CODEC", "protobuf")]
+    [InlineData("ALPACA_SILENCE_TIMEOUT_S", "-1")]
     public void A_bad_value_is_rejected_with_one_line_naming_the_variable_and_the_value(string name, string value)
     {
         (string, string)[] settings = name == "DRY_RUN" ? [(name, value)] : [(name, value), ("DRY_RUN", "1")];
@@ -64,6 +69,42 @@ public class ConfigurationTests
         Assert.Contains(name, error.Message);
         Assert.Contains($"'{value}'", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void The_alpaca_feed_without_keys_stops_start_up_naming_both_ways_out()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => QuoteClusterTestCluster.Options(("MARKET_FEED", "alpaca"), ("APCA_API_KEY_ID", "k")));
+        Assert.Contains("APCA_API_SECRET_KEY", error.Message);
+        Assert.Contains("embedded Alpaca simulator", error.Message);
+    }
+
+    [Fact]
+    public void Alpaca_settings_are_read_with_their_defaults()
+    {
+        var options = QuoteClusterTestCluster.Options(("MARKET_FEED", "alpaca"), ("ALPACA_KEY_ID", "k"), ("ALPACA_SECRET_KEY", "s"), ("ALPACA_CODEC", "json"));
+        var settings = QuoteClusterHostingExtensions.AlpacaSettings(options);
+        Assert.Equal(new Uri("wss://stream.data.alpaca.markets/v2/iex"), settings.Endpoint);
+        Assert.Equal(("k", "s"), (settings.KeyId, settings.SecretKey));
+        Assert.Equal(AlpacaCodec.Json, settings.Codec);
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)), (settings.BackoffBase, settings.BackoffMax));
+        Assert.Equal(TimeSpan.FromSeconds(95), settings.ConnectionLimitBackoff);
+        Assert.Equal(AlpacaCodec.MessagePack, QuoteClusterTestCluster.Options().AlpacaCodec);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false, "ALPACA_STREAM_URL", "wss://stream.data.sandbox.alpaca.markets")]
+    [InlineData(false, "APCA_API_KEY_ID", "k")]
+    [InlineData(false, "ALPACA_SECRET_KEY", "s")]
+    [InlineData(false, "MARKET_FEED", "simulated")]
+    [InlineData(true, "MARKET_FEED", "alpaca")]
+    public void The_embedded_simulator_stands_in_only_when_nothing_points_the_alpaca_feed_anywhere(bool unconfigured, params string[] setting)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(setting.Length == 0 ? [] : [new KeyValuePair<string, string?>(setting[0], setting[1])])
+            .Build();
+        Assert.Equal(unconfigured, QuoteClusterSettings.AlpacaUnconfigured(configuration));
     }
 
     [Fact]
