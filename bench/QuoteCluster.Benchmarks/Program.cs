@@ -4,9 +4,10 @@ using QuoteCluster.Benchmarks;
 
 // Usage:
 //   dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- ingest [--symbols 100,1000] [--rates 200000] [--seconds 15]
+//   dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- alpaca [--seconds 10] [--rounds 3]
 //   FIRESTORE_EMULATOR_HOST=127.0.0.1:8766 dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- firestore [--seconds 20] [--outage-seconds 60]
 var suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "ingest";
-var seconds = double.Parse(Argument("--seconds", suite == "ingest" ? "15" : "20"), CultureInfo.InvariantCulture);
+var seconds = double.Parse(Argument("--seconds", suite switch { "ingest" => "15", "alpaca" => "10", _ => "20" }), CultureInfo.InvariantCulture);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
 
 if (suite == "ingest")
@@ -55,9 +56,37 @@ else if (suite == "firestore")
     Row($"Firestore unreachable for {outage.TotalSeconds:0} s", 1000,
         await FirestoreRuns.PipelineAsync(1000, 100_000, TimeSpan.FromSeconds(5), outage, ("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")));
 }
+else if (suite == "alpaca")
+{
+    Console.WriteLine($"frames of {AlpacaDecodeRuns.QuotesPerFrame} quotes over 100 symbols, loopback, one connection; {seconds:0} s per row after 3 s warm-up\n");
+    Console.WriteLine("| codec | receiver | quotes/s, median (each round) | ÷ bare transport | ÷ minimal decode | CPU (cores, simulator included) | allocated per quote |");
+    Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+    var rounds = int.Parse(Argument("--rounds", "3"), CultureInfo.InvariantCulture);
+    foreach (var codec in new[] { QuoteCluster.Feeds.Alpaca.AlpacaCodec.Json, QuoteCluster.Feeds.Alpaca.AlpacaCodec.MessagePack })
+    {
+        // The three receivers take turns, round after round, so drift in the machine's speed touches all of them alike.
+        var receivers = new[] { "bare transport", "minimal decode", "client" };
+        var runs = receivers.ToDictionary(r => r, _ => new List<AlpacaDecodeRuns.Result>());
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var receiver in receivers)
+            {
+                runs[receiver].Add(await AlpacaDecodeRuns.RunAsync(receiver, codec, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(seconds)));
+            }
+        }
+
+        var median = receivers.Select(r => runs[r].OrderBy(x => x.QuotesPerSecond).ElementAt(rounds / 2)).ToList();
+        foreach (var r in median)
+        {
+            var all = string.Join(" / ", runs[r.Receiver].Select(x => (x.QuotesPerSecond / 1e6).ToString("F2", CultureInfo.InvariantCulture)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Codec} | {(r.Receiver == "client" ? "AlpacaStreamClient → QuoteCoalescer" : r.Receiver)} | {r.QuotesPerSecond:N0} ({all} M) | {r.QuotesPerSecond / median[0].QuotesPerSecond:P0} | {r.QuotesPerSecond / median[1].QuotesPerSecond:P0} | {r.CpuCoresUsed:F2} | {r.AllocatedBytesPerQuote:F0} B |"));
+        }
+    }
+}
 else
 {
-    Console.Error.WriteLine($"unknown suite '{suite}': use ingest or firestore");
+    Console.Error.WriteLine($"unknown suite '{suite}': use ingest, firestore or alpaca");
     return 2;
 }
 

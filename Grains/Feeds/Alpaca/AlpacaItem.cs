@@ -17,6 +17,7 @@ internal struct AlpacaItem
 
     public byte Type;
     public string? Symbol;
+    public int SymbolId;
     public double BidPrice;
     public double AskPrice;
     public double Price;
@@ -65,6 +66,7 @@ internal struct AlpacaItem
                 ref var quote = ref frame.Add();
                 quote.Kind = AlpacaEventKind.Quote;
                 quote.Symbol = Symbol;
+                quote.SymbolId = SymbolId;
                 quote.BidPrice = BidPrice;
                 quote.AskPrice = AskPrice;
                 quote.BidSize = BidSize;
@@ -80,6 +82,7 @@ internal struct AlpacaItem
                 ref var trade = ref frame.Add();
                 trade.Kind = AlpacaEventKind.Trade;
                 trade.Symbol = Symbol;
+                trade.SymbolId = SymbolId;
                 trade.BidPrice = 0;
                 trade.AskPrice = 0;
                 trade.BidSize = 0;

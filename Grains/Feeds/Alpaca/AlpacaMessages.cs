@@ -19,6 +19,9 @@ public struct AlpacaMarketEvent
 {
     public AlpacaEventKind Kind;
     public string Symbol;
+
+    /// <summary>The symbol's <see cref="SymbolCache"/> id, or <see cref="SymbolCache.NoId"/>.</summary>
+    public int SymbolId;
     public double BidPrice;
     public double AskPrice;
     public long BidSize;

@@ -28,7 +28,10 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private readonly AlpacaBackoff _backoff;
     private readonly HttpMessageInvoker _invoker;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, BookEntry> _book = new(StringComparer.Ordinal);
+    // What the client knows of each symbol (last bid/ask, last trade), by symbol-cache id; by name for the rare symbol
+    // the cache gave no id. Touched only by the receive loop.
+    private readonly List<BookEntry> _bookById = [];
+    private readonly Dictionary<string, BookEntry> _bookByName = new(StringComparer.Ordinal);
     private readonly AlpacaFrame _frame = new();
     private readonly AlpacaJsonDecoder _json;
     private readonly AlpacaMessagePackDecoder _messagePack;
@@ -36,6 +39,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
+    private int _wantedVersion;
     private HashSet<string> _refused = new(StringComparer.Ordinal);
     private Session? _session;
     private IQuoteSink? _sink;
@@ -116,6 +120,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         lock (_gate)
         {
             _wanted = new HashSet<string>(symbols, StringComparer.Ordinal);
+            Interlocked.Increment(ref _wantedVersion);
             _refused.IntersectWith(_wanted);
             session = _session;
         }
@@ -323,18 +328,21 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     {
         if (_quotes.Length < events.Length) _quotes = new Quote[Math.Max(events.Length, _quotes.Length * 2)];
         var receivedAt = _time.GetUtcNow();
-        var wanted = _wanted;
+        var wantedVersion = Volatile.Read(ref _wantedVersion);
         var count = 0;
         long quotes = 0, trades = 0;
         foreach (ref readonly var item in events)
         {
+            var entry = BookEntryFor(item);
+
             // Messages in flight when a symbol was unsubscribed still arrive; they are not ours to track any more.
-            if (!wanted.Contains(item.Symbol)) continue;
-            if (!_book.TryGetValue(item.Symbol, out var entry))
+            if (entry.WantedVersion != wantedVersion)
             {
-                entry = new BookEntry();
-                _book[item.Symbol] = entry;
+                entry.Wanted = _wanted.Contains(item.Symbol);
+                entry.WantedVersion = wantedVersion;
             }
+
+            if (!entry.Wanted) continue;
 
             if (item.Kind == AlpacaEventKind.Quote)
             {
@@ -360,6 +368,24 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         Interlocked.Add(ref _quotesReceived, quotes);
         Interlocked.Add(ref _tradesReceived, trades);
         if (count > 0) _sink?.OnQuotes(_quotes.AsSpan(0, count));
+    }
+
+    private BookEntry BookEntryFor(in AlpacaMarketEvent item)
+    {
+        if (item.SymbolId == SymbolCache.NoId)
+        {
+            if (!_bookByName.TryGetValue(item.Symbol, out var named))
+            {
+                // Symbols past the cache's capacity: kept only while wanted, so a flood of strange names cannot grow this.
+                named = new BookEntry { WantedVersion = -1 };
+                if (_wanted.Contains(item.Symbol)) _bookByName[item.Symbol] = named;
+            }
+
+            return named;
+        }
+
+        while (_bookById.Count <= item.SymbolId) _bookById.Add(new BookEntry { WantedVersion = -1 });
+        return _bookById[item.SymbolId];
     }
 
     private void CountMalformed(AlpacaFrame frame)
@@ -413,6 +439,8 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         public long AskSize;
         public double? LastTrade;
         public bool HasQuote;
+        public bool Wanted;
+        public int WantedVersion;
     }
 
     /// <summary>Asks for the stream's codec the one way ClientWebSocket lets through: a Content-Type on an empty body.</summary>
