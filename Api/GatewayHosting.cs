@@ -13,7 +13,7 @@ public static class GatewayHosting
     /// </summary>
     public static QuoteClusterOptions AddQuoteClusterGateway(this WebApplicationBuilder builder)
     {
-        if (IsEmbedded(builder.Configuration))
+        if (IsEmbedded(builder.Configuration) && QuoteClusterSettings.AlpacaUnconfigured(builder.Configuration))
         {
             // The demo shows about twenty well-known tickers unless the user names their own.
             builder.Configuration["QuoteCluster:MONITORED_SYMBOLS"] ??= string.Join(',', QuoteGenerator.WellKnownSymbols);

@@ -14,12 +14,16 @@ public static class QuoteClusterSettings
 {
     public const string Section = "QuoteCluster";
 
+    /// <summary>The one symbol of Alpaca's 24/7 test stream: the default symbol set when ALPACA_DATA_FEED=test.</summary>
+    public const string TestStreamSymbol = "FAKEPACA";
+
     public static QuoteClusterOptions Load(IConfiguration configuration)
     {
         var reader = new Reader(configuration);
         var defaults = new QuoteClusterOptions();
         var mode = reader.Enum("CLUSTER_MODE", defaults.ClusterMode);
         var emulatorHost = reader.String("FIRESTORE_EMULATOR_HOST");
+        var feed = reader.OneOf("ALPACA_DATA_FEED", defaults.AlpacaDataFeed, "iex", "sip", "delayed_sip", "test");
         var projectId = reader.String("FIRESTORE_PROJECT_ID", "FIREBASE_PROJECT_ID");
 
         // With nowhere to write, the embedded default logs would-be writes instead of failing: DRY_RUN's default
@@ -32,9 +36,9 @@ public static class QuoteClusterSettings
             TenantId = reader.String("TENANT_ID", "FIRESTORE_TENANT_ID"),
             AlpacaKeyId = reader.String("APCA_API_KEY_ID", "ALPACA_KEY_ID", "ALPACA_API_KEY"),
             AlpacaSecretKey = reader.String("APCA_API_SECRET_KEY", "ALPACA_SECRET_KEY"),
-            AlpacaDataFeed = reader.OneOf("ALPACA_DATA_FEED", defaults.AlpacaDataFeed, "iex", "sip", "delayed_sip", "test"),
+            AlpacaDataFeed = feed,
             AlpacaStreamUrl = reader.WebSocketUrl("ALPACA_STREAM_URL", defaults.AlpacaStreamUrl),
-            MonitoredSymbols = reader.Symbols(defaults.MonitoredSymbols, "MONITORED_SYMBOLS", "ALPACA_SYMBOLS"),
+            MonitoredSymbols = reader.Symbols(feed == "test" ? [TestStreamSymbol] : defaults.MonitoredSymbols, "MONITORED_SYMBOLS", "ALPACA_SYMBOLS"),
             DryRun = dryRun,
             FirestoreProjectId = projectId,
             FirestoreEmulatorHost = emulatorHost is null ? null : reader.HostPort("FIRESTORE_EMULATOR_HOST", emulatorHost),

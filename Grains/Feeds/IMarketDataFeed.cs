@@ -6,7 +6,7 @@ namespace QuoteCluster.Feeds;
 /// <summary>Where a feed delivers quotes. Called from the feed's own threads, many quotes at a time.</summary>
 public interface IQuoteSink
 {
-    void OnQuotes(ReadOnlySpan<Quote> quotes);
+    void OnQuotes(ReadOnlySpan<QuoteTick> quotes);
 }
 
 /// <summary>A market-data connection owned by the ingest grain: the simulator today, Alpaca's stream next.</summary>

@@ -79,7 +79,7 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
         try
         {
             Interlocked.Increment(ref _symbolCalls);
-            await grains.GetGrain<ISymbolGrain>(pending.Latest.Symbol).ApplyAsync(pending.Latest, pending.Count);
+            await grains.GetGrain<ISymbolGrain>(pending.Latest.Symbol).ApplyAsync(pending.Latest.ToQuote(), pending.Count);
         }
         catch (Exception e)
         {

@@ -1,13 +1,12 @@
 using System.Runtime.InteropServices;
 using QuoteCluster.Feeds;
-using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Ingest;
 
 /// <summary>The newest quote of each symbol since the last drain, and how many quotes it stands for.</summary>
 internal struct PendingQuote
 {
-    public Quote Latest;
+    public QuoteTick Latest;
     public int Count;
 }
 
@@ -21,13 +20,19 @@ internal sealed class QuoteCoalescer : IQuoteSink
     private Dictionary<string, PendingQuote> _current = new(StringComparer.Ordinal);
     private Dictionary<string, PendingQuote> _spare = new(StringComparer.Ordinal);
     private long _received;
-    private Quote? _last;
+    private QuoteTick? _last;
 
     public long Received => Interlocked.Read(ref _received);
 
-    public Quote? LastQuote => Volatile.Read(ref _last);
+    public QuoteTick? LastQuote
+    {
+        get
+        {
+            lock (_gate) return _last;
+        }
+    }
 
-    public void OnQuotes(ReadOnlySpan<Quote> quotes)
+    public void OnQuotes(ReadOnlySpan<QuoteTick> quotes)
     {
         if (quotes.IsEmpty) return;
         lock (_gate)
@@ -72,7 +77,7 @@ internal sealed class QuoteCoalescer : IQuoteSink
         }
     }
 
-    private void Merge(Quote quote, int count)
+    private void Merge(in QuoteTick quote, int count)
     {
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_current, quote.Symbol, out var exists);
         if (!exists)

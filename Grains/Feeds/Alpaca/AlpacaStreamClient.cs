@@ -35,7 +35,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private readonly AlpacaFrame _frame = new();
     private readonly AlpacaJsonDecoder _json;
     private readonly AlpacaMessagePackDecoder _messagePack;
-    private Quote[] _quotes = new Quote[128];
+    private QuoteTick[] _quotes = new QuoteTick[128];
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
@@ -326,7 +326,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     private void Deliver(ReadOnlySpan<AlpacaMarketEvent> events)
     {
-        if (_quotes.Length < events.Length) _quotes = new Quote[Math.Max(events.Length, _quotes.Length * 2)];
+        if (_quotes.Length < events.Length) _quotes = new QuoteTick[Math.Max(events.Length, _quotes.Length * 2)];
         var receivedAt = _time.GetUtcNow();
         var wantedVersion = Volatile.Read(ref _wantedVersion);
         var count = 0;
@@ -361,7 +361,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
                 if (!entry.HasQuote) continue;
             }
 
-            _quotes[count++] = new Quote(item.Symbol, entry.Bid, entry.Ask, entry.BidSize, entry.AskSize, entry.LastTrade,
+            _quotes[count++] = new QuoteTick(item.Symbol, entry.Bid, entry.Ask, entry.BidSize, entry.AskSize, entry.LastTrade,
                 item.Timestamp, receivedAt, QuoteSources.Alpaca);
         }
 

@@ -37,7 +37,7 @@ public sealed class QuoteGenerator
     public IReadOnlyList<string> Symbols => _symbols;
 
     /// <summary>Fills <paramref name="destination"/> with the next quotes, visiting symbols round-robin.</summary>
-    public void Fill(Span<Quote> destination, DateTimeOffset exchangeTime, DateTimeOffset receivedAt, string source)
+    public void Fill(Span<QuoteTick> destination, DateTimeOffset exchangeTime, DateTimeOffset receivedAt, string source)
     {
         for (var i = 0; i < destination.Length; i++)
         {
@@ -45,7 +45,7 @@ public sealed class QuoteGenerator
         }
     }
 
-    public Quote Next(DateTimeOffset exchangeTime, DateTimeOffset receivedAt, string source)
+    public QuoteTick Next(DateTimeOffset exchangeTime, DateTimeOffset receivedAt, string source)
     {
         var index = _next;
         _next = (_next + 1) % _symbols.Length;
@@ -61,7 +61,7 @@ public sealed class QuoteGenerator
             _lastTrades[index] = _random.NextDouble() < 0.5 ? bid : ask;
         }
 
-        return new Quote(
+        return new QuoteTick(
             _symbols[index], bid, Math.Round(ask, 2), _random.NextInt64(1, 20), _random.NextInt64(1, 20),
             _lastTrades[index], exchangeTime, receivedAt, source);
     }

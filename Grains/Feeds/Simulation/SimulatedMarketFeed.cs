@@ -59,7 +59,7 @@ public sealed class SimulatedMarketFeed(double quotesPerSecond, int seed, TimePr
 
     private async Task RunAsync(IQuoteSink sink, CancellationToken cancellationToken)
     {
-        var buffer = new Quote[MaxBatch];
+        var buffer = new QuoteTick[MaxBatch];
         var started = time.GetTimestamp();
         long emitted = 0;
         while (!cancellationToken.IsCancellationRequested)

@@ -10,14 +10,14 @@ namespace QuoteCluster.Tests.Alpaca;
 /// <summary>A quote sink that keeps everything it was given.</summary>
 public sealed class RecordingSink : IQuoteSink
 {
-    private readonly ConcurrentDictionary<string, Quote> _latest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, QuoteTick> _latest = new(StringComparer.Ordinal);
     private long _count;
 
     public long Count => Interlocked.Read(ref _count);
 
-    public IReadOnlyDictionary<string, Quote> Latest => _latest;
+    public IReadOnlyDictionary<string, QuoteTick> Latest => _latest;
 
-    public void OnQuotes(ReadOnlySpan<Quote> quotes)
+    public void OnQuotes(ReadOnlySpan<QuoteTick> quotes)
     {
         foreach (var quote in quotes) _latest[quote.Symbol] = quote;
         Interlocked.Add(ref _count, quotes.Length);

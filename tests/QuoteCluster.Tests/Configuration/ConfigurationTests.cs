@@ -92,6 +92,22 @@ public class ConfigurationTests
         Assert.Equal(AlpacaCodec.MessagePack, QuoteClusterTestCluster.Options().AlpacaCodec);
     }
 
+    [Fact]
+    public void The_test_feed_defaults_to_its_one_symbol_and_always_expects_data()
+    {
+        var options = QuoteClusterTestCluster.Options(("ALPACA_DATA_FEED", "test"));
+        Assert.Equal(["FAKEPACA"], options.MonitoredSymbols);
+        Assert.Equal(["AAPL"], QuoteClusterTestCluster.Options(("ALPACA_DATA_FEED", "test"), ("MONITORED_SYMBOLS", "AAPL")).MonitoredSymbols);
+
+        var settings = new AlpacaStreamSettings(new Uri("wss://stream.data.alpaca.markets"), "test", "k", "s");
+        Assert.Equal(new Uri("wss://stream.data.alpaca.markets/v2/test"), settings.Endpoint);
+        Assert.True(settings.DataExpected(new DateTimeOffset(2026, 11, 21, 3, 0, 0, TimeSpan.Zero)), "the test stream runs 24/7");
+        var iex = settings with { Feed = "iex" };
+        Assert.False(iex.DataExpected(new DateTimeOffset(2026, 11, 21, 15, 0, 0, TimeSpan.Zero)), "Saturday");
+        Assert.False(iex.DataExpected(new DateTimeOffset(2026, 11, 18, 13, 0, 0, TimeSpan.Zero)), "08:00 in New York");
+        Assert.True(iex.DataExpected(new DateTimeOffset(2026, 11, 18, 15, 0, 0, TimeSpan.Zero)), "10:00 in New York");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false, "ALPACA_STREAM_URL", "wss://stream.data.sandbox.alpaca.markets")]

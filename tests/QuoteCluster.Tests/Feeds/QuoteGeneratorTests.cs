@@ -1,3 +1,4 @@
+using QuoteCluster.Feeds;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Quotes;
 
@@ -7,10 +8,10 @@ public class QuoteGeneratorTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 2, 14, 30, 0, TimeSpan.Zero);
 
-    private static Quote[] Generate(int seed, int count)
+    private static QuoteTick[] Generate(int seed, int count)
     {
         var generator = new QuoteGenerator(["AAPL", "MSFT", "ZZZZ"], seed);
-        var quotes = new Quote[count];
+        var quotes = new QuoteTick[count];
         generator.Fill(quotes, Now, Now, QuoteSources.Simulated);
         return quotes;
     }

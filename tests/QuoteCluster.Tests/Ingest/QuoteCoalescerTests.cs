@@ -1,4 +1,5 @@
 using QuoteCluster.Ingest;
+using QuoteCluster.Feeds;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Tests.Ingest;
@@ -7,7 +8,7 @@ public class QuoteCoalescerTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 2, 14, 30, 0, TimeSpan.Zero);
 
-    private static Quote At(string symbol, int secondsAfter, double bid, double? last = null) =>
+    private static QuoteTick At(string symbol, int secondsAfter, double bid, double? last = null) =>
         new(symbol, bid, bid + 0.02, 1, 1, last, T0.AddSeconds(secondsAfter), T0.AddSeconds(secondsAfter), QuoteSources.Simulated);
 
     [Fact]
