@@ -101,7 +101,8 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
             ? AlpacaCodec.MessagePack
             : AlpacaCodec.Json;
         _connectionTimes.Enqueue(DateTimeOffset.UtcNow);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // permessage-deflate is offered to clients that ask (JS v3 and Go do), as Alpaca does.
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = true });
         var session = new SimulatorSession(this, Interlocked.Increment(ref _nextSession), feed, codec, socket, context);
         _sessions[session.Id] = session;
         Logger.LogInformation("session {Session} opened on {Feed} ({Codec})", session.Id, feed, codec);

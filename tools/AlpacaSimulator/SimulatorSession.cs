@@ -85,6 +85,14 @@ public sealed class SimulatorSession
             }
 
             await SendAsync(_messages.Success("connected"), token);
+
+            // Header auth, the documented alternative to the auth message: authenticated as soon as connected.
+            var headers = _context.Request.Headers;
+            if (headers.TryGetValue("APCA-API-KEY-ID", out var key) && headers.TryGetValue("APCA-API-SECRET-KEY", out var secret))
+            {
+                await HandleRequestAsync(new ClientRequest("auth", key.ToString(), secret.ToString(), new Dictionary<string, IReadOnlyList<string>>()), token);
+            }
+
             await ReceiveAsync(token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
@@ -104,15 +112,15 @@ public sealed class SimulatorSession
         EndReason = $"dropped by the simulator ({mode})";
         if (mode == DropMode.CloseFrame)
         {
-            _endedCleanly = true;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             try
             {
-                await _send.WaitAsync(timeout.Token);
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "going away", timeout.Token);
+                await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "going away", timeout.Token);
+                return;
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {
+                // Already closing or gone: end it now.
             }
         }
         else
@@ -133,8 +141,12 @@ public sealed class SimulatorSession
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 _endedCleanly = true;
-                EndReason = "closed by the client";
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                if (EndReason == "open") EndReason = "closed by the client";
+                if (_socket.State == WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                }
+
                 return;
             }
 
@@ -209,9 +221,7 @@ public sealed class SimulatorSession
         await ErrorAsync(code, message, token);
         if (_server.Faults.KeepSocketOnError) return;
         EndReason = $"refused with {code}";
-        _endedCleanly = true;
-        await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, message, token);
-        await _end.CancelAsync();
+        await CloseAsync(WebSocketCloseStatus.PolicyViolation, message, token);
     }
 
     private async Task ChangeSubscriptionAsync(ClientRequest request, CancellationToken token)
@@ -391,12 +401,27 @@ public sealed class SimulatorSession
             {
                 EndReason = "auth timeout (404)";
                 await ErrorAsync(AlpacaErrorCodes.AuthTimeout, "auth timeout", token);
-                _endedCleanly = true;
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "auth timeout", token);
-                await _end.CancelAsync();
+                await CloseAsync(WebSocketCloseStatus.PolicyViolation, "auth timeout", token);
                 return;
             }
         }
+    }
+
+    /// <summary>Sends a close frame and lets the client answer it, so what was sent before is read, not reset away.</summary>
+    private async Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken token)
+    {
+        _endedCleanly = true;
+        await _send.WaitAsync(token);
+        try
+        {
+            await _socket.CloseOutputAsync(status, description, token);
+        }
+        finally
+        {
+            _send.Release();
+        }
+
+        _end.CancelAfter(TimeSpan.FromSeconds(2));
     }
 
     private async Task ErrorAsync(int code, string message, CancellationToken token)
