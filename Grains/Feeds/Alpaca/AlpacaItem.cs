@@ -61,37 +61,22 @@ internal struct AlpacaItem
             case TradeType when Symbol is null || Timestamp is null || (Prices & HasPrice) == 0:
                 frame.MarkMalformed("trade without S, p or t");
                 return;
-            case QuoteType:
-            {
-                ref var quote = ref frame.Add();
-                quote.Kind = AlpacaEventKind.Quote;
-                quote.Symbol = Symbol;
-                quote.SymbolId = SymbolId;
-                quote.BidPrice = BidPrice;
-                quote.AskPrice = AskPrice;
-                quote.BidSize = BidSize;
-                quote.AskSize = AskSize;
-                quote.Price = 0;
-                quote.Size = 0;
-                quote.Timestamp = Timestamp.Value;
+            case QuoteType or TradeType:
+                // Fields a type does not carry are zero: a quote has no trade price, a trade no bid or ask.
+                frame.Add() = new AlpacaMarketEvent
+                {
+                    Kind = Type == QuoteType ? AlpacaEventKind.Quote : AlpacaEventKind.Trade,
+                    Symbol = Symbol,
+                    SymbolId = SymbolId,
+                    BidPrice = BidPrice,
+                    AskPrice = AskPrice,
+                    BidSize = BidSize,
+                    AskSize = AskSize,
+                    Price = Price,
+                    Size = Size,
+                    Timestamp = Timestamp.Value,
+                };
                 return;
-            }
-
-            case TradeType:
-            {
-                ref var trade = ref frame.Add();
-                trade.Kind = AlpacaEventKind.Trade;
-                trade.Symbol = Symbol;
-                trade.SymbolId = SymbolId;
-                trade.BidPrice = 0;
-                trade.AskPrice = 0;
-                trade.BidSize = 0;
-                trade.AskSize = 0;
-                trade.Price = Price;
-                trade.Size = Size;
-                trade.Timestamp = Timestamp.Value;
-                return;
-            }
 
             case SuccessType:
                 frame.Controls.Add(AlpacaControlMessage.Success(Message ?? ""));
