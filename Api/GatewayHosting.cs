@@ -1,4 +1,6 @@
 using QuoteCluster.AlpacaSimulator;
+using QuoteCluster.Api.Live;
+using QuoteCluster.Api.Security;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Hosting;
@@ -25,8 +27,19 @@ public static class GatewayHosting
             : builder.AddQuoteClusterClient();
         builder.Services.AddQuoteSubscriptionHub();
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton(new LiveConnections(options.ApiMaxConnections));
+        builder.Services.AddSingleton(ResolveApiToken(options, IsEmbedded(builder.Configuration)));
+        builder.Services.AddHostedService<GatewayAnnouncement>();
         return options;
     }
+
+    /// <summary>API_TOKEN, or on the embedded default a fresh one (printed once at start-up); elsewhere it is required.</summary>
+    private static ApiToken ResolveApiToken(QuoteClusterOptions options, bool embedded) =>
+        options.ApiToken is { } token ? new ApiToken(token, Generated: false)
+        : embedded ? ApiToken.Generate()
+        : throw new InvalidConfigurationException(
+            "API_TOKEN is not set: a gateway outside the embedded default needs the bearer token its clients present; set API_TOKEN.");
 
     private static bool IsEmbedded(IConfiguration configuration)
     {

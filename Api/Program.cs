@@ -6,7 +6,12 @@ return await QuoteClusterProgram.RunAsync(() =>
     var builder = WebApplication.CreateBuilder(args);
     builder.AddQuoteClusterGateway();
     var app = builder.Build();
+    app.UseMiddleware<QuoteCluster.Api.Security.ApiTokenMiddleware>();
+    app.MapOpenApi("/openapi/{documentName}.json");
     app.MapQuoteClusterOperations();
     app.MapQuotesApi();
+    app.MapSubscriptionsApi();
+    app.MapStatusApi();
+    app.MapStreamApi();
     return app;
 });

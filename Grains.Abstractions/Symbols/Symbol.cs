@@ -68,3 +68,7 @@ public static class Symbol
 
 [GenerateSerializer, Alias("QuoteCluster.InvalidSymbolException")]
 public sealed class InvalidSymbolException(string message) : ArgumentException(message);
+
+/// <summary>A change that would take the feed past its symbol limit (MAX_SYMBOLS); nothing was changed.</summary>
+[GenerateSerializer, Alias("QuoteCluster.SymbolLimitExceededException")]
+public sealed class SymbolLimitExceededException(string message) : InvalidOperationException(message);

@@ -49,6 +49,15 @@ public sealed record QuoteClusterOptions
     public TimeSpan? StopAfter { get; init; }
     public string? ApiToken { get; init; }
 
+    /// <summary>Most symbols the feed may ingest: Alpaca's IEX (free) plan allows 30, paid SIP plans have no set limit.</summary>
+    public int MaxSymbols { get; init; } = 30;
+
+    /// <summary>Most concurrent SSE and WebSocket clients per gateway; the next is answered 503.</summary>
+    public int ApiMaxConnections { get; init; } = 10_000;
+
+    /// <summary>How often an idle SSE stream gets a keep-alive comment.</summary>
+    public TimeSpan SseKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
+
     // QuoteCluster's own settings (not in the systems our users run today).
     public ClusterMode ClusterMode { get; init; } = ClusterMode.Embedded;
     /// <summary>`alpaca`: the stream client at <see cref="AlpacaStreamUrl"/>; `simulated`: generated quotes in process, no network.</summary>

@@ -23,6 +23,7 @@ public static class QuoteClusterSettings
         var defaults = new QuoteClusterOptions();
         var mode = reader.Enum("CLUSTER_MODE", defaults.ClusterMode);
         var emulatorHost = reader.String("FIRESTORE_EMULATOR_HOST");
+        var marketFeed = reader.OneOf("MARKET_FEED", defaults.MarketFeed, MarketFeeds.Alpaca, MarketFeeds.Simulated);
         var feed = reader.OneOf("ALPACA_DATA_FEED", defaults.AlpacaDataFeed, "iex", "sip", "delayed_sip", "test");
         var projectId = reader.String("FIRESTORE_PROJECT_ID", "FIREBASE_PROJECT_ID");
 
@@ -54,8 +55,11 @@ public static class QuoteClusterSettings
             ReconnectBackoffMax = reader.Seconds("RECONNECT_BACKOFF_MAX_S", defaults.ReconnectBackoffMax, 0.01, 86_400),
             StopAfter = reader.OptionalSeconds("STOP_AFTER_SECONDS", 0.1, 31_536_000),
             ApiToken = reader.String("API_TOKEN"),
+            MaxSymbols = reader.Integer("MAX_SYMBOLS", marketFeed == MarketFeeds.Alpaca && feed == "iex" ? 30 : 10_000, 1, 100_000),
+            ApiMaxConnections = reader.Integer("API_MAX_CONNECTIONS", defaults.ApiMaxConnections, 1, 1_000_000),
+            SseKeepAlive = reader.Seconds("SSE_KEEPALIVE_S", defaults.SseKeepAlive, 0.1, 3600),
             ClusterMode = mode,
-            MarketFeed = reader.OneOf("MARKET_FEED", defaults.MarketFeed, MarketFeeds.Alpaca, MarketFeeds.Simulated),
+            MarketFeed = marketFeed,
             AlpacaCodec = reader.OneOf("ALPACA_CODEC", "msgpack", "msgpack", "json") == "json" ? AlpacaCodec.Json : AlpacaCodec.MessagePack,
             AlpacaSilenceTimeout = reader.Seconds("ALPACA_SILENCE_TIMEOUT_S", defaults.AlpacaSilenceTimeout, 0, 86_400),
             AlpacaConnectionLimitBackoff = reader.Seconds("ALPACA_CONNECTION_LIMIT_BACKOFF_S", defaults.AlpacaConnectionLimitBackoff, 0, 3600),
@@ -77,6 +81,12 @@ public static class QuoteClusterSettings
         {
             throw new InvalidConfigurationException(
                 $"RECONNECT_BACKOFF_MAX_S={options.ReconnectBackoffMax.TotalSeconds} is below RECONNECT_BACKOFF_BASE_S={options.ReconnectBackoffBase.TotalSeconds}: the cap must be at least the base.");
+        }
+
+        if (options.MonitoredSymbols.Count > options.MaxSymbols)
+        {
+            throw new InvalidConfigurationException(
+                $"MONITORED_SYMBOLS has {options.MonitoredSymbols.Count} symbols, over MAX_SYMBOLS={options.MaxSymbols} (the feed's symbol limit; IEX allows 30): name fewer or raise MAX_SYMBOLS.");
         }
 
         if (options.MarketFeed == MarketFeeds.Alpaca && (options.AlpacaKeyId is null || options.AlpacaSecretKey is null))

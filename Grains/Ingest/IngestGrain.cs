@@ -83,6 +83,12 @@ public sealed class IngestGrain(
     {
         var normalized = symbols.Select(Symbol.Normalize).ToList();
         var added = normalized.Where(s => !state.State.Symbols.Contains(s)).Distinct().ToList();
+        if (state.State.Symbols.Count + added.Count > options.MaxSymbols)
+        {
+            throw new SymbolLimitExceededException(
+                $"Adding {string.Join(", ", added)} would make {state.State.Symbols.Count + added.Count} symbols, over the feed's limit of {options.MaxSymbols} (MAX_SYMBOLS); nothing was changed.");
+        }
+
         if (added.Count > 0)
         {
             await ChangeSymbolsAsync([.. state.State.Symbols, .. added]);

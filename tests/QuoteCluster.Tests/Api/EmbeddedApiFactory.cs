@@ -6,12 +6,33 @@ namespace QuoteCluster.Tests.Api;
 
 /// <summary>The Api on its embedded default (co-hosted silo, simulated feed, dry run), on free ports.</summary>
 /// <remarks>Any type of the Api assembly names its entry point; `Program` is ambiguous beside the smoke check.</remarks>
-public sealed class EmbeddedApiFactory : WebApplicationFactory<QuoteCluster.Api.QuoteView>
+public class EmbeddedApiFactory : WebApplicationFactory<QuoteCluster.Api.QuoteView>
 {
+    public const string Token = "test-token";
+
+    /// <summary>A client that presents the gateway's token, as every `/api` call must.</summary>
+    public HttpClient CreateAuthorizedClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("API_TOKEN", Token);
         builder.UseSetting("ORLEANS_SILO_PORT", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("ORLEANS_GATEWAY_PORT", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SIMULATED_QUOTES_PER_SEC", "200");
+    }
+}
+
+/// <summary>The embedded default allowing one streaming client.</summary>
+public sealed class SingleClientApiFactory : EmbeddedApiFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("API_MAX_CONNECTIONS", "1");
     }
 }

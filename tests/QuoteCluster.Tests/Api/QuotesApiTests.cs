@@ -8,7 +8,7 @@ namespace QuoteCluster.Tests.Api;
 public class QuotesApiTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-    private readonly HttpClient _http = factory.CreateClient();
+    private readonly HttpClient _http = factory.CreateAuthorizedClient();
 
     [Fact]
     public async Task Health_answers_while_the_process_is_up()

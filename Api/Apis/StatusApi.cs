@@ -1,0 +1,97 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using QuoteCluster.Api.Live;
+using QuoteCluster.Configuration;
+using QuoteCluster.Ingest;
+using QuoteCluster.Hosting;
+using QuoteCluster.LiveUpdates;
+using QuoteCluster.Quotes;
+
+namespace QuoteCluster.Api;
+
+/// <summary>The feed's state as the systems our users run today report it, and the Kubernetes readiness probe.</summary>
+public static class StatusApi
+{
+    private static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(5);
+
+    public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/stream/status", GetStatusAsync).WithTags("Status")
+            .WithSummary("Feed connection, symbols, clients, heartbeat age and LIVE / STALE / OFFLINE.");
+        endpoints.MapGet("/readyz", GetReadinessAsync).ExcludeFromDescription();
+        return endpoints;
+    }
+
+    internal static async Task<Ok<StreamStatusView>> GetStatusAsync(
+        IClusterClient cluster, LiveConnections connections, QuoteSubscriptionHub hub, QuoteClusterOptions options, [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time)
+    {
+        FeedStatus? status = null;
+        string? error = null;
+        try
+        {
+            status = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
+        }
+        catch (Exception e)
+        {
+            error = $"cluster unreachable: {e.Message}";
+        }
+
+        var age = status?.LastHeartbeatAt is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : (double?)null;
+        return TypedResults.Ok(new StreamStatusView(
+            status?.Connected == true && status.Feed == QuoteSources.Alpaca,
+            status?.Symbols ?? [],
+            status?.Symbols.Count ?? 0,
+            connections.Count,
+            hub.SymbolCount,
+            age is null ? null : Math.Round(age.Value, 1),
+            Classify(status, age, options.HeartbeatStaleAfter),
+            status?.Feed,
+            status is null ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.State.ToString()),
+            status?.LastError ?? error,
+            status is null ? 0 : Math.Round(status.QuotesPerSecond, 1),
+            status?.LastSymbol,
+            status?.LastHeartbeatAt));
+    }
+
+    /// <summary>
+    /// The rule of the UIs our users run (shared CONFIG.md): LIVE while the heartbeat is at most HEARTBEAT_STALE_AFTER_S
+    /// old, STALE when older, OFFLINE with no heartbeat or no authenticated feed connection.
+    /// </summary>
+    public static string Classify(FeedStatus? status, double? heartbeatAgeSeconds, TimeSpan staleAfter) =>
+        status is null || heartbeatAgeSeconds is null || !status.Connected ? "OFFLINE"
+        : heartbeatAgeSeconds.Value <= staleAfter.TotalSeconds ? "LIVE"
+        : "STALE";
+
+    internal static async Task<Results<Ok<ReadinessView>, JsonHttpResult<ReadinessView>>> GetReadinessAsync(IClusterClient cluster)
+    {
+        try
+        {
+            var status = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
+            return TypedResults.Ok(new ReadinessView("ready", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.State.ToString()), status.LastError));
+        }
+        catch (Exception e)
+        {
+            return TypedResults.Json(new ReadinessView("unready", null, $"cluster unreachable: {e.Message}"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}
+
+public sealed record StreamStatusView(
+    [property: JsonPropertyName("alpaca_connected")] bool AlpacaConnected,
+    [property: JsonPropertyName("active_symbols")] IReadOnlyList<string> ActiveSymbols,
+    [property: JsonPropertyName("stream_count")] int StreamCount,
+    [property: JsonPropertyName("connected_clients")] int ConnectedClients,
+    [property: JsonPropertyName("gateway_symbol_subscriptions")] int GatewaySymbolSubscriptions,
+    [property: JsonPropertyName("heartbeat_age_s")] double? HeartbeatAgeSeconds,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("feed")] string? Feed,
+    [property: JsonPropertyName("feed_state")] string? FeedState,
+    [property: JsonPropertyName("last_error")] string? LastError,
+    [property: JsonPropertyName("quotes_per_sec")] double QuotesPerSecond,
+    [property: JsonPropertyName("last_symbol")] string? LastSymbol,
+    [property: JsonPropertyName("last_heartbeat_at")] DateTimeOffset? LastHeartbeatAt);
+
+public sealed record ReadinessView(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("feed_state")] string? FeedState,
+    [property: JsonPropertyName("reason")] string? Reason);

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using QuoteCluster.Api.Live;
+using QuoteCluster.Configuration;
+using QuoteCluster.Ingest;
+using QuoteCluster.LiveUpdates;
+using QuoteCluster.Symbols;
+
+namespace QuoteCluster.Api;
+
+/// <summary>
+/// `GET /api/stream/prices`: Server-Sent Events. A snapshot of each symbol's latest quote first, then updates, conflated
+/// per client; `maxHz` caps a client's update rate; keep-alive comments keep idle proxies from closing the stream.
+/// </summary>
+/// <remarks>
+/// Written by hand rather than with `TypedResults.ServerSentEvents`, which has no way to send the comment lines that
+/// keep-alives are. Event ids are quote versions; a client reconnecting (with `Last-Event-ID`, as browsers do) gets
+/// the latest quote of every symbol at once, which is the state it missed.
+/// </remarks>
+public static class StreamApi
+{
+    public static IEndpointRouteBuilder MapStreamApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/stream/prices", StreamPricesAsync).WithTags("Streaming")
+            .WithSummary("Server-Sent Events: snapshot, then updates of the requested symbols (or all); ?maxHz= caps the rate.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        return endpoints;
+    }
+
+    internal static async Task StreamPricesAsync(
+        HttpContext context, string? symbols, double? maxHz, IClusterClient cluster, QuoteSubscriptionHub hub,
+        LiveConnections connections, QuoteClusterOptions options, IOptions<JsonOptions> json)
+    {
+        var request = await StreamRequest.ResolveAsync(symbols, maxHz, cluster);
+        if (request.Problem is { } problem)
+        {
+            context.Response.StatusCode = request.StatusCode;
+            await context.Response.WriteAsJsonAsync(problem);
+            return;
+        }
+
+        if (!connections.TryEnter(out var lease))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
+                $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
+            return;
+        }
+
+        using (lease)
+        {
+            var response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            var stop = context.RequestAborted;
+            var connection = new LiveConnection();
+            var subscriptions = new List<IAsyncDisposable>();
+            try
+            {
+                // Browsers reconnect after a drop; a second is soon enough and spares a restarting gateway a stampede.
+                await response.WriteAsync("retry: 1000\n\n", stop);
+                await response.Body.FlushAsync(stop);
+                foreach (var symbol in request.Symbols)
+                {
+                    subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
+                }
+
+                var serializer = json.Value.SerializerOptions;
+                var pace = new StreamPace(request.MaxHz);
+                var text = new StringBuilder();
+                while (!stop.IsCancellationRequested)
+                {
+                    await pace.WaitAsync(stop);
+                    var updates = await connection.TakeAsync(options.SseKeepAlive, stop);
+                    text.Clear();
+                    if (updates.Count == 0)
+                    {
+                        text.Append(": keep-alive\n\n");
+                    }
+
+                    foreach (var update in updates)
+                    {
+                        text.Append("id: ").Append(update.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
+                            .Append("data: ").Append(JsonSerializer.Serialize(QuoteView.From(update), serializer)).Append("\n\n");
+                    }
+
+                    await response.WriteAsync(text.ToString(), stop);
+                    await response.Body.FlushAsync(stop);
+                    if (updates.Count > 0) pace.Sent();
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                foreach (var subscription in subscriptions) await subscription.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>A streaming client's request, validated: symbols (default: all ingested) and its update rate cap.</summary>
+internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxHz, ProblemDetailsView? Problem, int StatusCode)
+{
+    public const double MaxAllowedHz = 100;
+
+    public static async Task<StreamRequest> ResolveAsync(string? symbols, double? maxHz, IClusterClient cluster)
+    {
+        if (maxHz is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > MaxAllowedHz))
+        {
+            return Fail(StatusCodes.Status400BadRequest, "invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}.");
+        }
+
+        var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(tracked, maxHz, null, StatusCodes.Status200OK);
+
+        IReadOnlyList<string> wanted;
+        try
+        {
+            wanted = Symbol.ParseList(symbols);
+        }
+        catch (InvalidSymbolException e)
+        {
+            return Fail(StatusCodes.Status400BadRequest, "invalid_symbol", e.Message);
+        }
+
+        var untracked = wanted.Where(s => !tracked.Contains(s)).ToList();
+        return untracked.Count > 0
+            ? Fail(StatusCodes.Status404NotFound, "not_tracked", $"Not ingested: {string.Join(", ", untracked)}. Add them with POST /api/subscriptions first.")
+            : new StreamRequest(wanted, maxHz, null, StatusCodes.Status200OK);
+    }
+
+    private static StreamRequest Fail(int status, string error, string message) => new([], null, new ProblemDetailsView(error, message), status);
+}
+
+/// <summary>Spaces a client's sends to its `maxHz`; updates arriving meanwhile are conflated, not queued.</summary>
+internal sealed class StreamPace(double? maxHz)
+{
+    private readonly TimeSpan _interval = maxHz is { } hz ? TimeSpan.FromSeconds(1 / hz) : TimeSpan.Zero;
+    private long _lastSent;
+
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        if (_interval == TimeSpan.Zero || _lastSent == 0) return;
+        var remaining = _interval - System.Diagnostics.Stopwatch.GetElapsedTime(_lastSent);
+        if (remaining > TimeSpan.Zero) await Task.Delay(remaining, cancellationToken);
+    }
+
+    public void Sent() => _lastSent = System.Diagnostics.Stopwatch.GetTimestamp();
+}

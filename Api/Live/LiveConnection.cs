@@ -1,0 +1,98 @@
+using QuoteCluster.LiveUpdates;
+using QuoteCluster.Quotes;
+
+namespace QuoteCluster.Api.Live;
+
+/// <summary>
+/// One streaming client's updates, conflated: at most one pending update per symbol, however slowly the client reads
+/// or however low its `maxHz`, so its memory is bounded by its symbols and it always gets the latest value next.
+/// </summary>
+public sealed class LiveConnection : IQuoteListener
+{
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private Dictionary<string, QuoteUpdate> _pending = new(StringComparer.Ordinal);
+    private Dictionary<string, QuoteUpdate> _spare = new(StringComparer.Ordinal);
+    private long _conflated;
+
+    /// <summary>Updates replaced by a newer one of the same symbol before the client took them.</summary>
+    public long Conflated => Interlocked.Read(ref _conflated);
+
+    public void OnQuote(QuoteUpdate update)
+    {
+        lock (_gate)
+        {
+            if (_pending.TryGetValue(update.Quote.Symbol, out var held))
+            {
+                if (held.Version >= update.Version) return;
+                _conflated++;
+            }
+
+            _pending[update.Quote.Symbol] = update;
+        }
+
+        // One permit at most: a signal already pending covers this update too.
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="wait"/> for updates and takes them all, oldest version first; empty on timeout.</summary>
+    public async Task<IReadOnlyList<QuoteUpdate>> TakeAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        await _signal.WaitAsync(wait, cancellationToken);
+        Dictionary<string, QuoteUpdate> taken;
+        lock (_gate)
+        {
+            if (_pending.Count == 0) return [];
+            taken = _pending;
+            _pending = _spare;
+        }
+
+        var updates = taken.Values.OrderBy(u => u.Version).ToList();
+        taken.Clear();
+        lock (_gate) _spare = taken;
+        return updates;
+    }
+}
+
+/// <summary>The gateway's streaming clients: how many, and the limit (API_MAX_CONNECTIONS).</summary>
+public sealed class LiveConnections(int limit)
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public int Limit => limit;
+
+    /// <summary>Takes a slot; false when the gateway is full. Dispose the returned lease to give it back.</summary>
+    public bool TryEnter(out IDisposable lease)
+    {
+        if (Interlocked.Increment(ref _count) > limit)
+        {
+            Interlocked.Decrement(ref _count);
+            lease = null!;
+            return false;
+        }
+
+        lease = new Lease(this);
+        return true;
+    }
+
+    private sealed class Lease(LiveConnections owner) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref owner._count);
+        }
+    }
+}
