@@ -7,11 +7,13 @@ return await QuoteClusterProgram.RunAsync(() =>
     builder.AddQuoteClusterGateway();
     var app = builder.Build();
     app.UseMiddleware<QuoteCluster.Api.Security.ApiTokenMiddleware>();
+    app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
     app.MapOpenApi("/openapi/{documentName}.json");
     app.MapQuoteClusterOperations();
     app.MapQuotesApi();
     app.MapSubscriptionsApi();
     app.MapStatusApi();
     app.MapStreamApi();
+    app.MapWebSocketApi();
     return app;
 });

@@ -109,7 +109,8 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
 {
     public const double MaxAllowedHz = 100;
 
-    public static async Task<StreamRequest> ResolveAsync(string? symbols, double? maxHz, IClusterClient cluster)
+    /// <param name="emptyMeansNone">WebSocket clients subscribe by message, so no symbols means none rather than all.</param>
+    public static async Task<StreamRequest> ResolveAsync(string? symbols, double? maxHz, IClusterClient cluster, bool emptyMeansNone = false)
     {
         if (maxHz is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > MaxAllowedHz))
         {
@@ -117,7 +118,7 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
         }
 
         var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
-        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(tracked, maxHz, null, StatusCodes.Status200OK);
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : tracked, maxHz, null, StatusCodes.Status200OK);
 
         IReadOnlyList<string> wanted;
         try

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using QuoteCluster.Api.Live;
+using QuoteCluster.Configuration;
+using QuoteCluster.Ingest;
+using QuoteCluster.LiveUpdates;
+using QuoteCluster.Quotes;
+using QuoteCluster.Symbols;
+
+namespace QuoteCluster.Api;
+
+/// <summary>
+/// `GET /api/ws`: WebSocket push in the `spot_price_update` format our users' clients read. Clients send
+/// `{"action":"subscribe"|"unsubscribe","symbols":[...]}`; a bad message gets an `error` message, never a dropped socket.
+/// Updates are conflated per client as on the SSE stream, and `?maxHz=` caps the rate.
+/// </summary>
+public static class WebSocketApi
+{
+    private const int MaxMessageBytes = 64 * 1024;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static IEndpointRouteBuilder MapWebSocketApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/ws", ConnectAsync).WithTags("Streaming")
+            .WithSummary("WebSocket: subscribe/unsubscribe messages in, spot_price_update and status messages out; ?maxHz= caps the rate.");
+        return endpoints;
+    }
+
+    internal static async Task ConnectAsync(
+        HttpContext context, string? symbols, double? maxHz, IClusterClient cluster, QuoteSubscriptionHub hub,
+        LiveConnections connections, QuoteClusterOptions options)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("websocket_required", "This route speaks WebSocket only."));
+            return;
+        }
+
+        var request = await StreamRequest.ResolveAsync(symbols ?? "", maxHz, cluster, emptyMeansNone: true);
+        if (request.Problem is { } problem)
+        {
+            context.Response.StatusCode = request.StatusCode;
+            await context.Response.WriteAsJsonAsync(problem);
+            return;
+        }
+
+        if (!connections.TryEnter(out var lease))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
+                $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
+            return;
+        }
+
+        using (lease)
+        using (var socket = await context.WebSockets.AcceptWebSocketAsync())
+        {
+            await using var session = new Session(socket, cluster, hub, options, request.MaxHz);
+            await session.RunAsync(request.Symbols, context.RequestAborted);
+        }
+    }
+
+    /// <summary>One client: its symbols, its conflating buffer, a receive loop and a send loop.</summary>
+    private sealed class Session(WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, QuoteClusterOptions options, double? maxHz)
+        : IAsyncDisposable
+    {
+        private readonly LiveConnection _connection = new();
+        private readonly SemaphoreSlim _send = new(1, 1);
+        // Changed by the receive loop, read by the send loop.
+        private readonly ConcurrentDictionary<string, IAsyncDisposable> _subscriptions = new(StringComparer.Ordinal);
+
+        public async Task RunAsync(IReadOnlyList<string> initial, CancellationToken aborted)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            var sending = SendUpdatesAsync(stop.Token);
+            try
+            {
+                if (initial.Count > 0) await SubscribeAsync(initial, stop.Token);
+                await ReceiveAsync(stop.Token);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var subscription in _subscriptions.Values) await subscription.DisposeAsync();
+        }
+
+        private async Task ReceiveAsync(CancellationToken stop)
+        {
+            var buffer = new byte[MaxMessageBytes];
+            while (!stop.IsCancellationRequested)
+            {
+                var length = 0;
+                var tooLong = false;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == buffer.Length)
+                    {
+                        // Too long to be a subscription message: the rest is read and dropped, and the client told.
+                        tooLong = true;
+                        length = 0;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), stop);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    return;
+                }
+
+                if (tooLong)
+                {
+                    await SendAsync(new ServerMessage("error", Message: $"Messages are limited to {MaxMessageBytes} bytes."), stop);
+                    continue;
+                }
+
+                await HandleAsync(buffer.AsMemory(0, length), stop);
+            }
+        }
+
+        private async Task HandleAsync(ReadOnlyMemory<byte> message, CancellationToken stop)
+        {
+            ClientMessage? parsed = null;
+            try
+            {
+                parsed = JsonSerializer.Deserialize<ClientMessage>(message.Span, Json);
+            }
+            catch (JsonException)
+            {
+            }
+
+            if (parsed?.Symbols is not { Count: > 0 } requested || parsed.Action is not ("subscribe" or "unsubscribe"))
+            {
+                await SendAsync(new ServerMessage("error", Message: "Send {\"action\":\"subscribe\"|\"unsubscribe\",\"symbols\":[\"AAPL\", ...]}."), stop);
+                return;
+            }
+
+            IReadOnlyList<string> normalized;
+            try
+            {
+                normalized = [.. requested.Select(Symbol.Normalize).Distinct()];
+            }
+            catch (InvalidSymbolException e)
+            {
+                await SendAsync(new ServerMessage("error", Message: e.Message), stop);
+                return;
+            }
+
+            if (parsed.Action == "unsubscribe")
+            {
+                foreach (var symbol in normalized)
+                {
+                    if (_subscriptions.TryRemove(symbol, out var subscription)) await subscription.DisposeAsync();
+                }
+
+                await SendAsync(new ServerMessage("unsubscribed", Symbols: normalized, Subscribed: [.. _subscriptions.Keys]), stop);
+                return;
+            }
+
+            var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
+            var untracked = normalized.Where(s => !tracked.Contains(s)).ToList();
+            if (untracked.Count > 0)
+            {
+                await SendAsync(new ServerMessage("error", Message: $"Not ingested: {string.Join(", ", untracked)}. Add them with POST /api/subscriptions first; nothing was subscribed."), stop);
+                return;
+            }
+
+            await SubscribeAsync(normalized, stop);
+        }
+
+        private async Task SubscribeAsync(IReadOnlyList<string> symbols, CancellationToken stop)
+        {
+            // The status message goes first, so the snapshot the subscriptions deliver follows it.
+            var added = symbols.Where(s => !_subscriptions.ContainsKey(s)).ToList();
+            await SendAsync(new ServerMessage("subscribed", Symbols: symbols, Subscribed: [.. _subscriptions.Keys, .. added]), stop);
+            foreach (var symbol in added)
+            {
+                _subscriptions[symbol] = await hub.SubscribeAsync(symbol, _connection, stop);
+            }
+        }
+
+        private async Task SendUpdatesAsync(CancellationToken stop)
+        {
+            var pace = new StreamPace(maxHz);
+            while (!stop.IsCancellationRequested)
+            {
+                await pace.WaitAsync(stop);
+                var updates = await _connection.TakeAsync(options.SseKeepAlive, stop);
+                foreach (var update in updates)
+                {
+                    // A symbol unsubscribed while its update was pending is not sent.
+                    if (!_subscriptions.ContainsKey(update.Quote.Symbol)) continue;
+                    await SendAsync(new ServerMessage("spot_price_update", Update: SpotPriceUpdate.From(update.Quote)), stop);
+                }
+
+                if (updates.Count > 0) pace.Sent();
+            }
+        }
+
+        private async Task SendAsync(ServerMessage message, CancellationToken stop)
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(message with { Timestamp = DateTimeOffset.UtcNow }, Json);
+            await _send.WaitAsync(stop);
+            try
+            {
+                await socket.SendAsync(bytes, WebSocketMessageType.Text, true, stop);
+            }
+            finally
+            {
+                _send.Release();
+            }
+        }
+    }
+
+    private sealed record ClientMessage(string? Action, IReadOnlyList<string>? Symbols);
+
+    /// <summary>Every message the server sends: `spot_price_update`, `subscribed`, `unsubscribed`, `error`.</summary>
+    private sealed record ServerMessage(
+        string Type,
+        SpotPriceUpdate? Update = null,
+        string? Message = null,
+        IReadOnlyList<string>? Symbols = null,
+        IReadOnlyList<string>? Subscribed = null,
+        DateTimeOffset? Timestamp = null);
+
+    private sealed record SpotPriceUpdate(
+        [property: JsonPropertyName("symbol")] string Symbol,
+        [property: JsonPropertyName("bid_price")] double BidPrice,
+        [property: JsonPropertyName("ask_price")] double AskPrice,
+        [property: JsonPropertyName("mid_price")] double MidPrice,
+        [property: JsonPropertyName("last_price")] double? LastPrice,
+        [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp)
+    {
+        public static SpotPriceUpdate From(Quote quote) => new(quote.Symbol, quote.Bid, quote.Ask, quote.Mid, quote.LastPrice, quote.ExchangeTime);
+    }
+}
