@@ -6,6 +6,8 @@ return await QuoteClusterProgram.RunAsync(() =>
     var builder = WebApplication.CreateBuilder(args);
     builder.AddQuoteClusterGateway();
     var app = builder.Build();
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
     app.UseMiddleware<QuoteCluster.Api.Security.ApiTokenMiddleware>();
     app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
     app.MapOpenApi("/openapi/{documentName}.json");
