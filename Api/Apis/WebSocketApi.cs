@@ -204,21 +204,24 @@ public static class WebSocketApi
                 var updates = await _connection.TakeAsync(options.SseKeepAlive, stop);
                 foreach (var update in updates)
                 {
-                    // A symbol unsubscribed while its update was pending is not sent.
-                    if (!_subscriptions.ContainsKey(update.Quote.Symbol)) continue;
-                    await SendAsync(new ServerMessage("spot_price_update", Update: SpotPriceUpdate.From(update.Quote)), stop);
+                    // A symbol unsubscribed while its update was pending is not sent: checked under the send lock, so no
+                    // update of it can follow the `unsubscribed` message.
+                    var symbol = update.Quote.Symbol;
+                    await SendAsync(new ServerMessage("spot_price_update", Update: SpotPriceUpdate.From(update.Quote)), stop,
+                        () => _subscriptions.ContainsKey(symbol));
                 }
 
                 if (updates.Count > 0) pace.Sent();
             }
         }
 
-        private async Task SendAsync(ServerMessage message, CancellationToken stop)
+        private async Task SendAsync(ServerMessage message, CancellationToken stop, Func<bool>? stillWanted = null)
         {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(message with { Timestamp = DateTimeOffset.UtcNow }, Json);
             await _send.WaitAsync(stop);
             try
             {
+                if (stillWanted?.Invoke() == false) return;
+                var bytes = JsonSerializer.SerializeToUtf8Bytes(message with { Timestamp = DateTimeOffset.UtcNow }, Json);
                 await socket.SendAsync(bytes, WebSocketMessageType.Text, true, stop);
             }
             finally
@@ -244,7 +247,7 @@ public static class WebSocketApi
         [property: JsonPropertyName("bid_price")] double BidPrice,
         [property: JsonPropertyName("ask_price")] double AskPrice,
         [property: JsonPropertyName("mid_price")] double MidPrice,
-        [property: JsonPropertyName("last_price")] double? LastPrice,
+        [property: JsonPropertyName("last_price"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? LastPrice,
         [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp)
     {
         public static SpotPriceUpdate From(Quote quote) => new(quote.Symbol, quote.Bid, quote.Ask, quote.Mid, quote.LastPrice, quote.ExchangeTime);

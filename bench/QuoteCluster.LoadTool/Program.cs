@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Runtime.InteropServices;
+using QuoteCluster.LoadTool;
+
+// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000]
+var clients = int.Parse(Argument("--clients", "1000"), CultureInfo.InvariantCulture);
+var symbolCount = int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture);
+var seconds = double.Parse(Argument("--seconds", "15"), CultureInfo.InvariantCulture);
+var rate = double.Parse(Argument("--rate", "2000"), CultureInfo.InvariantCulture);
+var apiDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Api", "bin", "Release", "net10.0", "QuoteCluster.Api.dll");
+apiDll = Path.GetFullPath(Argument("--api", apiDll));
+if (!File.Exists(apiDll))
+{
+    Console.Error.WriteLine($"build the Api first (dotnet build -c Release Api): {apiDll} is missing");
+    return 2;
+}
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine($"gateway: the Api's embedded default (silo + Alpaca simulator at {rate} quotes/s in process), {symbolCount} symbols; load tool in another process on the same machine");
+await using var gateway = await GatewayProcess.StartAsync(apiDll, rate, clients * 2);
+var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
+var symbols = string.Join(',', (await load.IngestedSymbolsAsync()).Take(symbolCount));
+
+// 1. Memory per idle connection: WebSockets that subscribe to nothing.
+await Task.Delay(TimeSpan.FromSeconds(5));
+var baseline = Settled(gateway);
+var idle = new List<ClientWebSocket>();
+foreach (var batch in Enumerable.Range(0, clients).Chunk(50))
+{
+    idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
+}
+
+await Task.Delay(TimeSpan.FromSeconds(5));
+var withIdle = Settled(gateway);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"\nidle: {clients:N0} WebSocket connections: gateway RSS {baseline / 1e6:F0} MB → {withIdle / 1e6:F0} MB, {(withIdle - baseline) / (double)clients / 1024:F1} KB per idle connection"));
+foreach (var socket in idle) socket.Abort();
+idle.Clear();
+await Task.Delay(TimeSpan.FromSeconds(3));
+
+// 2. Throughput and latency: half SSE, half WebSocket, each on all the symbols.
+using var stop = new CancellationTokenSource();
+var running = new List<Task>();
+for (var i = 0; i < clients; i++)
+{
+    running.Add(i % 2 == 0
+        ? Task.Run(() => load.RunSseAsync(symbols, stop.Token))
+        : Task.Run(() => load.RunWebSocketAsync(symbols.Split(','), stop.Token)));
+    if (i % 50 == 49) await Task.Delay(50);
+}
+
+await Task.Delay(TimeSpan.FromSeconds(5));
+load.ResetLatency();
+var startMessages = load.Messages;
+var clock = Stopwatch.StartNew();
+await Task.Delay(TimeSpan.FromSeconds(seconds));
+var perSecond = (load.Messages - startMessages) / clock.Elapsed.TotalSeconds;
+var (p50, p99, samples) = load.Latency();
+var loaded = gateway.ResidentBytes;
+await stop.CancelAsync();
+await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+var failed = running.Count(t => t.IsFaulted);
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"load: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), gateway RSS {loaded / 1e6:F0} MB, {failed} clients failed"));
+return 0;
+
+static long Settled(GatewayProcess gateway)
+{
+    // Resident memory moves with the collector; the median of a few readings is steadier than one.
+    var readings = new List<long>();
+    for (var i = 0; i < 5; i++)
+    {
+        readings.Add(gateway.ResidentBytes);
+        Thread.Sleep(200);
+    }
+
+    return readings.Order().ElementAt(2);
+}
+
+string Argument(string name, string fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}
