@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -98,23 +99,24 @@ public static class WebSocketApi
 
         private async Task ReceiveAsync(CancellationToken stop)
         {
-            var buffer = new byte[MaxMessageBytes];
+            // Small, and grown only for a long message: an idle client costs its socket and little else.
+            var message = new ArrayBufferWriter<byte>(256);
             while (!stop.IsCancellationRequested)
             {
-                var length = 0;
+                message.ResetWrittenCount();
                 var tooLong = false;
                 ValueWebSocketReceiveResult result;
                 do
                 {
-                    if (length == buffer.Length)
+                    if (message.WrittenCount >= MaxMessageBytes)
                     {
                         // Too long to be a subscription message: the rest is read and dropped, and the client told.
                         tooLong = true;
-                        length = 0;
+                        message.ResetWrittenCount();
                     }
 
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), stop);
-                    length += result.Count;
+                    result = await socket.ReceiveAsync(message.GetMemory(256), stop);
+                    message.Advance(result.Count);
                 }
                 while (!result.EndOfMessage);
 
@@ -130,7 +132,7 @@ public static class WebSocketApi
                     continue;
                 }
 
-                await HandleAsync(buffer.AsMemory(0, length), stop);
+                await HandleAsync(message.WrittenMemory, stop);
             }
         }
 

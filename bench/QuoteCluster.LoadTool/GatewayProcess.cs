@@ -47,7 +47,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
                 ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["ORLEANS_DASHBOARD"] = "0",
                 ["Logging__LogLevel__Default"] = "Warning",
-                ["DOTNET_gcServer"] = "1",
+                ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") ?? "1",
             },
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway");
