@@ -39,6 +39,16 @@ public class IngestFailoverTests : IAsyncLifetime
             await hub.SubscribeAsync(symbol, listener);
         }
 
+        // Fifty streaming clients, each with the conflating buffer an SSE or WebSocket connection has, read continuously.
+        using var clientsStop = new CancellationTokenSource();
+        var clients = Enumerable.Range(0, 50).Select(_ => new StreamingClient()).ToList();
+        foreach (var client in clients)
+        {
+            foreach (var symbol in Symbols) await hub.SubscribeAsync(symbol, client.Connection);
+        }
+
+        var reading = clients.Select(c => c.ReadAsync(clientsStop.Token)).ToList();
+
         var victim = _cluster.Silos.Single(s => s.SiloAddress.ToString() == running.Silo);
         var survivor = _cluster.Silos.Single(s => s != victim);
 
@@ -61,6 +71,37 @@ public class IngestFailoverTests : IAsyncLifetime
         await Eventually.Until(() => Task.FromResult(listener.Latest), seen => Symbols.All(s => seen.GetValueOrDefault(s) == final[s]),
             TimeSpan.FromSeconds(20), "the gateway's listeners to hold every symbol's latest version");
         Assert.Equal(0, listener.OutOfOrder);
+
+        // Every client kept receiving across the loss of a silo, and holds every symbol's latest quote.
+        await Eventually.Until(() => clients.All(c => Symbols.All(s => c.Latest.GetValueOrDefault(s) == final[s])), TimeSpan.FromSeconds(20),
+            "every streaming client to hold every symbol's latest version");
+        Assert.All(clients, c => Assert.True(c.LastReceivedAt > killedAt, "a client stopped receiving when the silo died"));
+        await clientsStop.CancelAsync();
+        await Task.WhenAll(reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         await hub.StopAsync(CancellationToken.None);
+    }
+}
+
+/// <summary>A gateway client reduced to what matters here: its conflating buffer, read as fast as it fills.</summary>
+internal sealed class StreamingClient
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _latest = new();
+
+    public QuoteCluster.Api.Live.LiveConnection Connection { get; } = new();
+
+    public IReadOnlyDictionary<string, long> Latest => _latest;
+
+    public DateTimeOffset LastReceivedAt { get; private set; }
+
+    public async Task ReadAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var update in await Connection.TakeAsync(TimeSpan.FromSeconds(1), stop))
+            {
+                _latest[update.Quote.Symbol] = update.Version;
+                LastReceivedAt = DateTimeOffset.UtcNow;
+            }
+        }
     }
 }
