@@ -29,6 +29,8 @@ public static class GatewayHosting
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(new LiveConnections(options.ApiMaxConnections));
+        builder.Services.AddSingleton(sp => new EncodedQuotes(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
         builder.Services.AddSingleton(ResolveApiToken(options, IsEmbedded(builder.Configuration)));
         builder.Services.AddHostedService<GatewayAnnouncement>();
         return options;

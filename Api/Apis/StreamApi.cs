@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
@@ -22,6 +18,8 @@ namespace QuoteCluster.Api;
 /// </remarks>
 public static class StreamApi
 {
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+
     public static IEndpointRouteBuilder MapStreamApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/stream/prices", StreamPricesAsync).WithTags("Streaming")
@@ -32,7 +30,7 @@ public static class StreamApi
 
     internal static async Task StreamPricesAsync(
         HttpContext context, string? symbols, double? maxHz, IClusterClient cluster, QuoteSubscriptionHub hub,
-        LiveConnections connections, QuoteClusterOptions options, IOptions<JsonOptions> json)
+        LiveConnections connections, QuoteClusterOptions options, EncodedQuotes encoded)
     {
         var request = await StreamRequest.ResolveAsync(symbols, maxHz, cluster);
         if (request.Problem is { } problem)
@@ -69,26 +67,21 @@ public static class StreamApi
                     subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
                 }
 
-                var serializer = json.Value.SerializerOptions;
                 var pace = new StreamPace(request.MaxHz);
-                var text = new StringBuilder();
                 while (!stop.IsCancellationRequested)
                 {
                     await pace.WaitAsync(stop);
                     var updates = await connection.TakeAsync(options.SseKeepAlive, stop);
-                    text.Clear();
                     if (updates.Count == 0)
                     {
-                        text.Append(": keep-alive\n\n");
+                        await response.Body.WriteAsync(KeepAlive, stop);
                     }
 
                     foreach (var update in updates)
                     {
-                        text.Append("id: ").Append(update.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(QuoteView.From(update), serializer)).Append("\n\n");
+                        await response.Body.WriteAsync(encoded.ServerSentEvent(update), stop);
                     }
 
-                    await response.WriteAsync(text.ToString(), stop);
                     await response.Body.FlushAsync(stop);
                     if (updates.Count > 0) pace.Sent();
                 }

@@ -31,7 +31,7 @@ public static class WebSocketApi
 
     internal static async Task ConnectAsync(
         HttpContext context, string? symbols, double? maxHz, IClusterClient cluster, QuoteSubscriptionHub hub,
-        LiveConnections connections, QuoteClusterOptions options)
+        LiveConnections connections, QuoteClusterOptions options, EncodedQuotes encoded)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -59,13 +59,14 @@ public static class WebSocketApi
         using (lease)
         using (var socket = await context.WebSockets.AcceptWebSocketAsync())
         {
-            await using var session = new Session(socket, cluster, hub, options, request.MaxHz);
+            await using var session = new Session(socket, cluster, hub, options, encoded, request.MaxHz);
             await session.RunAsync(request.Symbols, context.RequestAborted);
         }
     }
 
     /// <summary>One client: its symbols, its conflating buffer, a receive loop and a send loop.</summary>
-    private sealed class Session(WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, QuoteClusterOptions options, double? maxHz)
+    private sealed class Session(
+        WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, QuoteClusterOptions options, EncodedQuotes encoded, double? maxHz)
         : IAsyncDisposable
     {
         private readonly LiveConnection _connection = new();
@@ -209,22 +210,23 @@ public static class WebSocketApi
                     // A symbol unsubscribed while its update was pending is not sent: checked under the send lock, so no
                     // update of it can follow the `unsubscribed` message.
                     var symbol = update.Quote.Symbol;
-                    await SendAsync(new ServerMessage("spot_price_update", Update: SpotPriceUpdate.From(update.Quote)), stop,
-                        () => _subscriptions.ContainsKey(symbol));
+                    await SendBytesAsync(encoded.SpotPriceUpdate(update), stop, () => _subscriptions.ContainsKey(symbol));
                 }
 
                 if (updates.Count > 0) pace.Sent();
             }
         }
 
-        private async Task SendAsync(ServerMessage message, CancellationToken stop, Func<bool>? stillWanted = null)
+        private Task SendAsync(ServerMessage message, CancellationToken stop) =>
+            SendBytesAsync(JsonSerializer.SerializeToUtf8Bytes(message with { Timestamp = DateTimeOffset.UtcNow }, Json), stop);
+
+        private async Task SendBytesAsync(ReadOnlyMemory<byte> message, CancellationToken stop, Func<bool>? stillWanted = null)
         {
             await _send.WaitAsync(stop);
             try
             {
                 if (stillWanted?.Invoke() == false) return;
-                var bytes = JsonSerializer.SerializeToUtf8Bytes(message with { Timestamp = DateTimeOffset.UtcNow }, Json);
-                await socket.SendAsync(bytes, WebSocketMessageType.Text, true, stop);
+                await socket.SendAsync(message, WebSocketMessageType.Text, true, stop);
             }
             finally
             {
@@ -235,23 +237,11 @@ public static class WebSocketApi
 
     private sealed record ClientMessage(string? Action, IReadOnlyList<string>? Symbols);
 
-    /// <summary>Every message the server sends: `spot_price_update`, `subscribed`, `unsubscribed`, `error`.</summary>
+    /// <summary>The status messages: `subscribed`, `unsubscribed`, `error` (updates are encoded by <see cref="EncodedQuotes"/>).</summary>
     private sealed record ServerMessage(
         string Type,
-        SpotPriceUpdate? Update = null,
         string? Message = null,
         IReadOnlyList<string>? Symbols = null,
         IReadOnlyList<string>? Subscribed = null,
         DateTimeOffset? Timestamp = null);
-
-    private sealed record SpotPriceUpdate(
-        [property: JsonPropertyName("symbol")] string Symbol,
-        [property: JsonPropertyName("bid_price")] double BidPrice,
-        [property: JsonPropertyName("ask_price")] double AskPrice,
-        [property: JsonPropertyName("mid_price")] double MidPrice,
-        [property: JsonPropertyName("last_price"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? LastPrice,
-        [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp)
-    {
-        public static SpotPriceUpdate From(Quote quote) => new(quote.Symbol, quote.Bid, quote.Ask, quote.Mid, quote.LastPrice, quote.ExchangeTime);
-    }
 }
