@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
-// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000]
+// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only]
 var clients = int.Parse(Argument("--clients", "1000"), CultureInfo.InvariantCulture);
 var symbolCount = int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(Argument("--seconds", "15"), CultureInfo.InvariantCulture);
@@ -38,6 +38,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"\nidle: {clients:N0} WebSocket connections: gateway RSS {baseline / 1e6:F0} MB → {withIdle / 1e6:F0} MB, {(withIdle - baseline) / (double)clients / 1024:F1} KB per idle connection"));
 foreach (var socket in idle) socket.Abort();
 idle.Clear();
+if (args.Contains("--idle-only")) return 0;
 await Task.Delay(TimeSpan.FromSeconds(3));
 
 // 2. Throughput and latency: half SSE, half WebSocket, each on all the symbols.
