@@ -33,66 +33,51 @@ public static class StreamApi
         LiveConnections connections, QuoteClusterOptions options, EncodedQuotes encoded)
     {
         var request = await StreamRequest.ResolveAsync(symbols, maxHz, cluster);
-        if (request.Problem is { } problem)
-        {
-            context.Response.StatusCode = request.StatusCode;
-            await context.Response.WriteAsJsonAsync(problem);
-            return;
-        }
+        using var lease = await request.AdmitAsync(context, connections);
+        if (lease is null) return;
 
-        if (!connections.TryEnter(out var lease))
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var stop = context.RequestAborted;
+        var connection = new LiveConnection();
+        var subscriptions = new List<IAsyncDisposable>();
+        try
         {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
-                $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
-            return;
-        }
-
-        using (lease)
-        {
-            var response = context.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
-            var stop = context.RequestAborted;
-            var connection = new LiveConnection();
-            var subscriptions = new List<IAsyncDisposable>();
-            try
+            // Browsers reconnect after a drop; a second is soon enough and spares a restarting gateway a stampede.
+            await response.WriteAsync("retry: 1000\n\n", stop);
+            await response.Body.FlushAsync(stop);
+            foreach (var symbol in request.Symbols)
             {
-                // Browsers reconnect after a drop; a second is soon enough and spares a restarting gateway a stampede.
-                await response.WriteAsync("retry: 1000\n\n", stop);
+                subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
+            }
+
+            var pace = new StreamPace(request.MaxHz);
+            while (!stop.IsCancellationRequested)
+            {
+                await pace.WaitAsync(stop);
+                var updates = await connection.TakeAsync(options.SseKeepAlive, stop);
+                if (updates.Count == 0)
+                {
+                    await response.Body.WriteAsync(KeepAlive, stop);
+                }
+
+                foreach (var update in updates)
+                {
+                    await response.Body.WriteAsync(encoded.ServerSentEvent(update), stop);
+                }
+
                 await response.Body.FlushAsync(stop);
-                foreach (var symbol in request.Symbols)
-                {
-                    subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
-                }
-
-                var pace = new StreamPace(request.MaxHz);
-                while (!stop.IsCancellationRequested)
-                {
-                    await pace.WaitAsync(stop);
-                    var updates = await connection.TakeAsync(options.SseKeepAlive, stop);
-                    if (updates.Count == 0)
-                    {
-                        await response.Body.WriteAsync(KeepAlive, stop);
-                    }
-
-                    foreach (var update in updates)
-                    {
-                        await response.Body.WriteAsync(encoded.ServerSentEvent(update), stop);
-                    }
-
-                    await response.Body.FlushAsync(stop);
-                    if (updates.Count > 0) pace.Sent();
-                }
+                if (updates.Count > 0) pace.Sent();
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-            finally
-            {
-                foreach (var subscription in subscriptions) await subscription.DisposeAsync();
-            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var subscription in subscriptions) await subscription.DisposeAsync();
         }
     }
 }
@@ -127,6 +112,26 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
         return untracked.Count > 0
             ? Fail(StatusCodes.Status404NotFound, "not_tracked", $"Not ingested: {string.Join(", ", untracked)}. Add them with POST /api/subscriptions first.")
             : new StreamRequest(wanted, maxHz, null, StatusCodes.Status200OK);
+    }
+
+    /// <summary>
+    /// Takes a connection slot for a valid request; otherwise, or when the gateway is full (API_MAX_CONNECTIONS), answers
+    /// with the reason and returns null.
+    /// </summary>
+    public async Task<IDisposable?> AdmitAsync(HttpContext context, LiveConnections connections)
+    {
+        if (Problem is not null)
+        {
+            context.Response.StatusCode = StatusCode;
+            await context.Response.WriteAsJsonAsync(Problem);
+            return null;
+        }
+
+        if (connections.TryEnter(out var lease)) return lease;
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
+            $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
+        return null;
     }
 
     private static StreamRequest Fail(int status, string error, string message) => new([], null, new ProblemDetailsView(error, message), status);

@@ -41,22 +41,9 @@ public static class WebSocketApi
         }
 
         var request = await StreamRequest.ResolveAsync(symbols ?? "", maxHz, cluster, emptyMeansNone: true);
-        if (request.Problem is { } problem)
-        {
-            context.Response.StatusCode = request.StatusCode;
-            await context.Response.WriteAsJsonAsync(problem);
-            return;
-        }
+        using var lease = await request.AdmitAsync(context, connections);
+        if (lease is null) return;
 
-        if (!connections.TryEnter(out var lease))
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
-                $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
-            return;
-        }
-
-        using (lease)
         using (var socket = await context.WebSockets.AcceptWebSocketAsync())
         {
             await using var session = new Session(socket, cluster, hub, options, encoded, request.MaxHz);
