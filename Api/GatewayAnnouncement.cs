@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using QuoteCluster.Api.Security;
+using QuoteCluster.Security;
 
 namespace QuoteCluster.Api;
 

@@ -1,6 +1,6 @@
 using QuoteCluster.AlpacaSimulator;
 using QuoteCluster.Api.Live;
-using QuoteCluster.Api.Security;
+using QuoteCluster.Security;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Hosting;

@@ -8,7 +8,7 @@ return await QuoteClusterProgram.RunAsync(() =>
     var app = builder.Build();
     app.UseDefaultFiles();
     app.UseStaticFiles();
-    app.UseMiddleware<QuoteCluster.Api.Security.ApiTokenMiddleware>();
+    app.UseMiddleware<QuoteCluster.Security.ApiTokenMiddleware>();
     app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
     app.MapOpenApi("/openapi/{documentName}.json");
     app.MapQuoteClusterOperations();

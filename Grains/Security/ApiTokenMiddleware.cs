@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 
-namespace QuoteCluster.Api.Security;
+namespace QuoteCluster.Security;
 
 /// <summary>The token every `/api` route and the dashboard require (API_TOKEN, or the one the embedded default made).</summary>
 public sealed record ApiToken(string Value, bool Generated)
@@ -55,6 +56,6 @@ public sealed class ApiTokenMiddleware(RequestDelegate next, ApiToken token)
         var message = string.IsNullOrEmpty(presented) && string.IsNullOrEmpty(query)
             ? "This route needs Authorization: Bearer {API_TOKEN}" + (browserRoute ? " (or ?access_token=)." : ".")
             : "The token is not the gateway's API_TOKEN.";
-        await context.Response.WriteAsJsonAsync(new ProblemDetailsView("unauthorized", message));
+        await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message });
     }
 }
