@@ -15,14 +15,15 @@ public static class GatewayHosting
     /// </summary>
     public static QuoteClusterOptions AddQuoteClusterGateway(this WebApplicationBuilder builder)
     {
-        if (IsEmbedded(builder.Configuration) && QuoteClusterSettings.AlpacaUnconfigured(builder.Configuration))
+        var embedded = IsEmbedded(builder.Configuration);
+        if (embedded && QuoteClusterSettings.AlpacaUnconfigured(builder.Configuration))
         {
             // The demo shows about twenty well-known tickers unless the user names their own.
             builder.Configuration["QuoteCluster:MONITORED_SYMBOLS"] ??= string.Join(',', QuoteGenerator.WellKnownSymbols);
             builder.StartUnlessAlpacaConfigured();
         }
 
-        var options = IsEmbedded(builder.Configuration)
+        var options = embedded
             ? builder.AddQuoteClusterSilo("gateway+silo")
             : builder.AddQuoteClusterClient();
         builder.Services.AddQuoteSubscriptionHub();
@@ -31,7 +32,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton(new LiveConnections(options.ApiMaxConnections));
         builder.Services.AddSingleton(sp => new EncodedQuotes(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
-        builder.Services.AddSingleton(ResolveApiToken(options, IsEmbedded(builder.Configuration)));
+        builder.Services.AddSingleton(ResolveApiToken(options, embedded));
         builder.Services.AddHostedService<GatewayAnnouncement>();
         return options;
     }

@@ -41,7 +41,7 @@ public static class StreamApi
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         var stop = context.RequestAborted;
-        var connection = new LiveConnection();
+        var connection = new LiveConnection(request.MaxHz);
         var subscriptions = new List<IAsyncDisposable>();
         try
         {
@@ -53,10 +53,8 @@ public static class StreamApi
                 subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
             }
 
-            var pace = new StreamPace(request.MaxHz);
             while (!stop.IsCancellationRequested)
             {
-                await pace.WaitAsync(stop);
                 var updates = await connection.TakeAsync(options.SseKeepAlive, stop);
                 if (updates.Count == 0)
                 {
@@ -69,7 +67,6 @@ public static class StreamApi
                 }
 
                 await response.Body.FlushAsync(stop);
-                if (updates.Count > 0) pace.Sent();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -135,20 +132,4 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
     }
 
     private static StreamRequest Fail(int status, string error, string message) => new([], null, new ProblemDetailsView(error, message), status);
-}
-
-/// <summary>Spaces a client's sends to its `maxHz`; updates arriving meanwhile are conflated, not queued.</summary>
-internal sealed class StreamPace(double? maxHz)
-{
-    private readonly TimeSpan _interval = maxHz is { } hz ? TimeSpan.FromSeconds(1 / hz) : TimeSpan.Zero;
-    private long _lastSent;
-
-    public async Task WaitAsync(CancellationToken cancellationToken)
-    {
-        if (_interval == TimeSpan.Zero || _lastSent == 0) return;
-        var remaining = _interval - System.Diagnostics.Stopwatch.GetElapsedTime(_lastSent);
-        if (remaining > TimeSpan.Zero) await Task.Delay(remaining, cancellationToken);
-    }
-
-    public void Sent() => _lastSent = System.Diagnostics.Stopwatch.GetTimestamp();
 }

@@ -56,7 +56,7 @@ public static class WebSocketApi
         WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, QuoteClusterOptions options, EncodedQuotes encoded, double? maxHz)
         : IAsyncDisposable
     {
-        private readonly LiveConnection _connection = new();
+        private readonly LiveConnection _connection = new(maxHz);
         private readonly SemaphoreSlim _send = new(1, 1);
         // Changed by the receive loop, read by the send loop.
         private readonly ConcurrentDictionary<string, IAsyncDisposable> _subscriptions = new(StringComparer.Ordinal);
@@ -187,10 +187,8 @@ public static class WebSocketApi
 
         private async Task SendUpdatesAsync(CancellationToken stop)
         {
-            var pace = new StreamPace(maxHz);
             while (!stop.IsCancellationRequested)
             {
-                await pace.WaitAsync(stop);
                 var updates = await _connection.TakeAsync(options.SseKeepAlive, stop);
                 foreach (var update in updates)
                 {
@@ -200,7 +198,6 @@ public static class WebSocketApi
                     await SendBytesAsync(encoded.SpotPriceUpdate(update), stop, () => _subscriptions.ContainsKey(symbol));
                 }
 
-                if (updates.Count > 0) pace.Sent();
             }
         }
 
