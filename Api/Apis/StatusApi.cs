@@ -46,7 +46,7 @@ public static class StatusApi
             age is null ? null : Math.Round(age.Value, 1),
             Classify(status, age, options.HeartbeatStaleAfter),
             status?.Feed,
-            status is null ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.State.ToString()),
+            status?.State.WireName(),
             status?.LastError ?? error,
             status is null ? 0 : Math.Round(status.QuotesPerSecond, 1),
             status?.LastSymbol,
@@ -67,7 +67,7 @@ public static class StatusApi
         try
         {
             var status = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
-            return TypedResults.Ok(new ReadinessView("ready", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.State.ToString()), status.LastError));
+            return TypedResults.Ok(new ReadinessView("ready", status.State.WireName(), status.LastError));
         }
         catch (Exception e)
         {

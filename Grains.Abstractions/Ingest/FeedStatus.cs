@@ -10,6 +10,12 @@ public enum FeedState
     Stopped = 4,
 }
 
+public static class FeedStates
+{
+    /// <summary>How a state is written in the heartbeat and the status endpoint: `live`, `configuration_error`, ...</summary>
+    public static string WireName(this FeedState state) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
+}
+
 /// <summary>What the ingest grain reports about the feed: the status endpoint and the heartbeat are built from it.</summary>
 [GenerateSerializer, Immutable, Alias("QuoteCluster.FeedStatus")]
 public sealed record FeedStatus(

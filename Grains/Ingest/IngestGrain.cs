@@ -188,7 +188,7 @@ public sealed class IngestGrain(
 
         var health = CurrentFeedHealth;
         var heartbeat = new Heartbeat(now, status, _coalescer.LastQuote?.Symbol, store.IsDryRun, _feed?.Name ?? options.MarketFeed,
-            System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(health.State.ToString()), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
+            health.State.WireName(), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
         try
         {
             await store.WriteHeartbeatAsync(heartbeat, cancellationToken);
