@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using MessagePack;
@@ -70,7 +69,7 @@ internal static class AlpacaDecodeRuns
     /// <remarks>Written for the measurement alone: no error handling, no reconnects, no hand-off.</remarks>
     private sealed class ReferenceLoop(AlpacaStreamSettings settings, bool minimalDecode)
     {
-        private readonly Dictionary<string, string> _symbols = new(StringComparer.Ordinal);
+        private readonly SymbolCache _symbols = new();
         private long _quotes;
         private double _checksum;
 
@@ -79,7 +78,7 @@ internal static class AlpacaDecodeRuns
         public async Task RunAsync(CancellationToken stop)
         {
             using var socket = new ClientWebSocket();
-            using var invoker = new HttpMessageInvoker(new ContentTypeHandler(settings.Codec));
+            using var invoker = AlpacaUpgrade.CreateInvoker(settings.Codec);
             await socket.ConnectAsync(settings.Endpoint, invoker, stop);
             var buffer = new byte[1 << 20];
             var length = 0;
@@ -94,14 +93,14 @@ internal static class AlpacaDecodeRuns
                 if (!authenticated)
                 {
                     // Handshake: connected → auth → authenticated → subscribe; everything after is data.
-                    if (message.Span.IndexOf("\"connected\""u8) >= 0 || message.Span.IndexOf("connected"u8) >= 0 && message.Span.IndexOf("authenticated"u8) < 0)
-                    {
-                        await socket.SendAsync(AlpacaRequests.Auth(settings.KeyId, settings.SecretKey), WebSocketMessageType.Text, true, stop);
-                    }
-                    else if (message.Span.IndexOf("authenticated"u8) >= 0)
+                    if (message.Span.IndexOf("authenticated"u8) >= 0)
                     {
                         await socket.SendAsync(AlpacaRequests.Subscribe(Symbols), WebSocketMessageType.Text, true, stop);
                         authenticated = true;
+                    }
+                    else if (message.Span.IndexOf("connected"u8) >= 0)
+                    {
+                        await socket.SendAsync(AlpacaRequests.Auth(settings.KeyId, settings.SecretKey), WebSocketMessageType.Text, true, stop);
                     }
 
                     continue;
@@ -116,17 +115,6 @@ internal static class AlpacaDecodeRuns
                 var decoded = settings.Codec == AlpacaCodec.Json ? DecodeJson(message.Span) : DecodeMessagePack(message);
                 Interlocked.Add(ref _quotes, decoded);
             }
-        }
-
-        private string Symbol(ReadOnlySpan<byte> utf8)
-        {
-            Span<char> chars = stackalloc char[utf8.Length];
-            System.Text.Ascii.ToUtf16(utf8, chars, out _);
-            var lookup = _symbols.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (lookup.TryGetValue(chars, out var symbol)) return symbol;
-            symbol = new string(chars);
-            _symbols[symbol] = symbol;
-            return symbol;
         }
 
         private int DecodeJson(ReadOnlySpan<byte> message)
@@ -144,7 +132,7 @@ internal static class AlpacaDecodeRuns
                 {
                     var name = reader.ValueSpan;
                     reader.Read();
-                    if (name.SequenceEqual("S"u8)) symbol = Symbol(reader.ValueSpan);
+                    if (name.SequenceEqual("S"u8)) symbol = _symbols.Get(reader.ValueSpan);
                     else if (name.SequenceEqual("bp"u8)) bid = reader.GetDouble();
                     else if (name.SequenceEqual("ap"u8)) ask = reader.GetDouble();
                     else if (name.SequenceEqual("bs"u8) || name.SequenceEqual("as"u8)) sizes += reader.GetInt64();
@@ -176,7 +164,7 @@ internal static class AlpacaDecodeRuns
                     if (name.SequenceEqual("S"u8))
                     {
                         reader.TryReadStringSpan(out var s);
-                        symbol = Symbol(s);
+                        symbol = _symbols.Get(s);
                     }
                     else if (name.SequenceEqual("bp"u8)) bid = reader.ReadDouble();
                     else if (name.SequenceEqual("ap"u8)) ask = reader.ReadDouble();
@@ -189,16 +177,6 @@ internal static class AlpacaDecodeRuns
             }
 
             return count;
-        }
-    }
-
-    private sealed class ContentTypeHandler(AlpacaCodec codec) : DelegatingHandler(new SocketsHttpHandler())
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Content ??= new ByteArrayContent([]);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(codec == AlpacaCodec.MessagePack ? "application/msgpack" : "application/json");
-            return base.SendAsync(request, cancellationToken);
         }
     }
 }

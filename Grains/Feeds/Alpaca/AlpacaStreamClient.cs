@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Ingest;
@@ -40,7 +39,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
     private int _wantedVersion;
-    private HashSet<string> _refused = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
     private Session? _session;
     private IQuoteSink? _sink;
     private CancellationTokenSource? _stop;
@@ -67,7 +66,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         var symbols = new SymbolCache();
         _json = new AlpacaJsonDecoder(symbols);
         _messagePack = new AlpacaMessagePackDecoder(symbols);
-        _invoker = new HttpMessageInvoker(new UpgradeContentTypeHandler(settings.Codec));
+        _invoker = AlpacaUpgrade.CreateInvoker(settings.Codec);
     }
 
     public string Name => QuoteSources.Alpaca;
@@ -441,19 +440,5 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         public bool HasQuote;
         public bool Wanted;
         public int WantedVersion;
-    }
-
-    /// <summary>Asks for the stream's codec the one way ClientWebSocket lets through: a Content-Type on an empty body.</summary>
-    /// <remarks>`ClientWebSocketOptions.SetRequestHeader("Content-Type", ...)` is silently dropped (ALPACA-PROTOCOL.md).</remarks>
-    private sealed class UpgradeContentTypeHandler(AlpacaCodec codec) : DelegatingHandler(new SocketsHttpHandler())
-    {
-        private readonly MediaTypeHeaderValue _mediaType = new(codec == AlpacaCodec.MessagePack ? "application/msgpack" : "application/json");
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Content ??= new ByteArrayContent([]);
-            request.Content.Headers.ContentType = _mediaType;
-            return base.SendAsync(request, cancellationToken);
-        }
     }
 }
