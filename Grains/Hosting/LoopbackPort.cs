@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace QuoteCluster.Tests.Support;
+namespace QuoteCluster.Hosting;
 
-/// <summary>A port the OS just handed out on loopback: fixed ports collide with TestCluster's allocator and each other.</summary>
+/// <summary>A port the OS just handed out on loopback, for a server that must be named before it starts.</summary>
+/// <remarks>Fixed ports collide with each other and with TestCluster's allocator.</remarks>
 public static class LoopbackPort
 {
     public static int Free()

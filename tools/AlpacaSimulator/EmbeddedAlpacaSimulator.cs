@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
 
 namespace QuoteCluster.AlpacaSimulator;
 
@@ -30,7 +29,7 @@ public static partial class EmbeddedAlpacaSimulator
 
         // The port is chosen now, so the settings can name it, and the server starts with the host: building a second
         // host inside this one's start-up would confuse tooling that intercepts the first host built (WebApplicationFactory).
-        var port = FreeLoopbackPort();
+        var port = LoopbackPort.Free();
         builder.Configuration["ALPACA_STREAM_URL"] = $"ws://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         var simulatorOptions = new SimulatorOptions
         {
@@ -45,13 +44,6 @@ public static partial class EmbeddedAlpacaSimulator
         builder.Services.AddSingleton(new SimulatorLifetime.Settings(simulatorOptions));
         builder.Services.AddHostedService<SimulatorLifetime>();
         return simulatorOptions;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed partial class SimulatorLifetime(SimulatorLifetime.Settings settings, ILogger<SimulatorLifetime> logger) : IHostedService

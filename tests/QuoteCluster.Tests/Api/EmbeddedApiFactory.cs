@@ -1,3 +1,4 @@
+using QuoteCluster.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using QuoteCluster.Tests.Support;

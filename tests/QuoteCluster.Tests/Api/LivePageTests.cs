@@ -4,10 +4,10 @@ using QuoteCluster.Ingest;
 
 namespace QuoteCluster.Tests.Api;
 
-/// <summary>The embedded default on a real port, with the Api's own token, for a browser to reach.</summary>
-public sealed class BrowserApiFactory : EmbeddedApiFactory
+/// <summary>The embedded default on a real port, for a browser or a raw socket to reach.</summary>
+public class KestrelApiFactory : EmbeddedApiFactory
 {
-    public BrowserApiFactory()
+    public KestrelApiFactory()
     {
         UseKestrel(0);
         StartServer();
@@ -17,7 +17,7 @@ public sealed class BrowserApiFactory : EmbeddedApiFactory
 }
 
 /// <summary>The live page in Debian's Chromium, driven by Playwright, against the embedded system.</summary>
-public sealed class LivePageTests(BrowserApiFactory factory) : IClassFixture<BrowserApiFactory>, IAsyncLifetime
+public sealed class LivePageTests(KestrelApiFactory factory) : IClassFixture<KestrelApiFactory>, IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
     private static readonly LocatorAssertionsToHaveTextOptions Soon = new() { Timeout = 30_000 };

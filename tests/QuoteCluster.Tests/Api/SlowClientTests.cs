@@ -8,16 +8,8 @@ using QuoteCluster.Tests.Support;
 namespace QuoteCluster.Tests.Api;
 
 /// <summary>The embedded default on a real port with a busy feed: 2,000 quotes/s over its twenty tickers.</summary>
-public sealed class BusyApiFactory : EmbeddedApiFactory
+public sealed class BusyApiFactory : KestrelApiFactory
 {
-    public BusyApiFactory()
-    {
-        UseKestrel(0);
-        StartServer();
-    }
-
-    public Uri BaseAddress => ClientOptions.BaseAddress;
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);

@@ -1,3 +1,4 @@
+using QuoteCluster.Hosting;
 using QuoteCluster.SmokeCheck;
 using QuoteCluster.Tests.Support;
 

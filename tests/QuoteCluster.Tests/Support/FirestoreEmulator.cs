@@ -1,3 +1,4 @@
+using QuoteCluster.Hosting;
 using System.Diagnostics;
 using System.Net;
 
