@@ -15,6 +15,7 @@ return await QuoteClusterProgram.RunAsync(() =>
     app.MapQuotesApi();
     app.MapSubscriptionsApi();
     app.MapStatusApi();
+    app.MapClusterApi();
     app.MapStreamApi();
     app.MapWebSocketApi();
     return app;

@@ -20,5 +20,6 @@ return await QuoteClusterProgram.RunAsync(() =>
     }
 
     app.MapQuoteClusterOperations();
+    app.MapSiloReadiness();
     return app;
 });

@@ -8,6 +8,12 @@ public enum ClusterMode
 
     /// <summary>Silo processes on this machine (development clusters); the Api is a client of their gateway.</summary>
     Localhost,
+
+    /// <summary>
+    /// Production: membership, reminders and grain state (the ingest grain's symbols, stream subscriptions) in Redis,
+    /// so silos on any hosts (Kubernetes pods) find each other and a lost silo's work moves to the survivors.
+    /// </summary>
+    Redis,
 }
 
 public static class MarketFeeds
@@ -74,6 +80,14 @@ public sealed record QuoteClusterOptions
     public TimeSpan IngestReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
     public bool IngestAutoStart { get; init; } = true;
     public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`), required in Redis mode.</summary>
+    public string? RedisConnectionString { get; init; }
+    public string OrleansServiceId { get; init; } = "quotecluster";
+    public string OrleansClusterId { get; init; } = "quotecluster";
+    /// <summary>This silo's name in the cluster and on the dashboard (the Kubernetes pod name, from the downward API).</summary>
+    public string? PodName { get; init; }
+    /// <summary>The address other silos and clients reach this silo at (the pod IP); Orleans picks one when unset.</summary>
+    public System.Net.IPAddress? PodIp { get; init; }
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
     public bool Dashboard { get; init; } = true;

@@ -72,6 +72,11 @@ public static class QuoteClusterSettings
             IngestReminderPeriod = reader.Seconds("INGEST_REMINDER_PERIOD_S", defaults.IngestReminderPeriod, 1, 86_400),
             IngestAutoStart = reader.Flag("INGEST_AUTOSTART", defaults.IngestAutoStart),
             LiveResyncInterval = reader.Seconds("LIVE_RESYNC_INTERVAL_S", defaults.LiveResyncInterval, 0.1, 3600),
+            RedisConnectionString = reader.String("REDIS_CONNECTION_STRING"),
+            OrleansServiceId = reader.Identifier("ORLEANS_SERVICE_ID", defaults.OrleansServiceId),
+            OrleansClusterId = reader.Identifier("ORLEANS_CLUSTER_ID", defaults.OrleansClusterId),
+            PodName = reader.String("POD_NAME"),
+            PodIp = reader.IpAddress("POD_IP"),
             SiloPort = reader.Integer("ORLEANS_SILO_PORT", defaults.SiloPort, 1, 65_535),
             GatewayPort = reader.Integer("ORLEANS_GATEWAY_PORT", defaults.GatewayPort, 1, 65_535),
             Dashboard = reader.Flag("ORLEANS_DASHBOARD", defaults.Dashboard),
@@ -93,6 +98,12 @@ public static class QuoteClusterSettings
         {
             throw new InvalidConfigurationException(
                 "APCA_API_KEY_ID / APCA_API_SECRET_KEY are not both set: the Alpaca feed needs them; set both, or unset ALPACA_STREAM_URL and the keys to run on the embedded Alpaca simulator, or set MARKET_FEED=simulated.");
+        }
+
+        if (options.ClusterMode == ClusterMode.Redis && options.RedisConnectionString is null)
+        {
+            throw new InvalidConfigurationException(
+                "REDIS_CONNECTION_STRING is not set: CLUSTER_MODE=redis keeps membership, reminders and grain state in Redis; set it (e.g. redis:6379), or unset CLUSTER_MODE for the embedded default.");
         }
 
         if (options.StorageMode == StorageMode.Firestore && options.TenantId is null)
@@ -201,6 +212,24 @@ public static class QuoteClusterSettings
             return Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss"
                 ? uri
                 : throw Invalid(name, value, "an absolute ws:// or wss:// URL");
+        }
+
+        public string Identifier(string name, string fallback)
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            return value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+                ? value
+                : throw Invalid(name, value, "letters, digits, '-', '_' and '.'");
+        }
+
+        public System.Net.IPAddress? IpAddress(string name)
+        {
+            var value = String(name);
+            if (value is null) return null;
+            return System.Net.IPAddress.TryParse(value, out var address)
+                ? address
+                : throw Invalid(name, value, "an IP address (the pod IP from the downward API, status.podIP)");
         }
 
         public string HostPort(string name, string value)

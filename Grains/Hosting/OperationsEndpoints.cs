@@ -21,4 +21,19 @@ public static class OperationsEndpoints
 
         return endpoints;
     }
+
+    /// <summary>
+    /// A silo process's readiness probe: ready once this silo is an active cluster member, so Kubernetes holds a rollout
+    /// until the new pod has joined and sends no traffic to one that is leaving.
+    /// </summary>
+    public static IEndpointRouteBuilder MapSiloReadiness(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/readyz", (Orleans.Runtime.IClusterMembershipService membership, Orleans.Runtime.ILocalSiloDetails silo) =>
+        {
+            var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+            var body = new { status = status == Orleans.Runtime.SiloStatus.Active ? "ready" : "unready", silo = silo.Name, membership = status.ToString().ToLowerInvariant() };
+            return status == Orleans.Runtime.SiloStatus.Active ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).ExcludeFromDescription();
+        return endpoints;
+    }
 }

@@ -31,6 +31,7 @@ public static class QuoteClusterHostingExtensions
         builder.Services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddHostedService<StopAfterService>();
+        builder.Services.AddHostedService<ShutdownDeadline>();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);
@@ -53,11 +54,19 @@ public static class QuoteClusterHostingExtensions
         var options = builder.AddQuoteClusterBasics(role);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(
-                siloPort: options.SiloPort,
-                gatewayPort: options.GatewayPort,
-                serviceId: ServiceId,
-                clusterId: ServiceId);
+            if (options.ClusterMode == ClusterMode.Redis)
+            {
+                silo.UseRedisCluster(options);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(
+                    siloPort: options.SiloPort,
+                    gatewayPort: options.GatewayPort,
+                    serviceId: ServiceId,
+                    clusterId: ServiceId);
+            }
+
             silo.AddQuoteCluster(options);
         });
         return options;
@@ -69,7 +78,15 @@ public static class QuoteClusterHostingExtensions
         var options = builder.AddQuoteClusterBasics(role);
         builder.UseOrleansClient(client =>
         {
-            client.UseLocalhostClustering(gatewayPort: options.GatewayPort, serviceId: ServiceId, clusterId: ServiceId);
+            if (options.ClusterMode == ClusterMode.Redis)
+            {
+                client.UseRedisCluster(options);
+            }
+            else
+            {
+                client.UseLocalhostClustering(gatewayPort: options.GatewayPort, serviceId: ServiceId, clusterId: ServiceId);
+            }
+
             client.AddMemoryStreams(QuoteStreams.Provider);
         });
         return options;
@@ -86,9 +103,14 @@ public static class QuoteClusterHostingExtensions
     /// <summary>Everything a silo needs for QuoteCluster's grains; test clusters call it too, with their own clustering.</summary>
     public static ISiloBuilder AddQuoteCluster(this ISiloBuilder silo, QuoteClusterOptions options)
     {
-        silo.AddMemoryGrainStorage(StorageNames.Grains);
-        silo.AddMemoryGrainStorage(StorageNames.PubSub);
-        silo.UseInMemoryReminderService();
+        if (options.ClusterMode != ClusterMode.Redis)
+        {
+            // Redis mode keeps these in Redis (UseRedisCluster); everywhere else they live and die with the process.
+            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.UseInMemoryReminderService();
+        }
+
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.IngestReminderPeriod.TotalSeconds)));
         silo.AddMemoryStreams(QuoteStreams.Provider, streams =>
         {

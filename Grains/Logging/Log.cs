@@ -69,6 +69,18 @@ internal static partial class Log
         Message = "QuoteCluster {role} starting: cluster mode {cluster_mode}, storage {storage}, feed {feed}")]
     public static partial void Startup(ILogger logger, string role, string cluster_mode, string storage, string feed);
 
+    [LoggerMessage(EventId = 1017, EventName = "cluster_unreachable", Level = LogLevel.Warning,
+        Message = "no silo of the cluster answers ({reason}); trying again in {retry_s} s")]
+    public static partial void ClusterUnreachable(ILogger logger, string reason, double retry_s);
+
+    [LoggerMessage(EventId = 1018, EventName = "silo_lost", Level = LogLevel.Warning,
+        Message = "silo {silo} left the cluster ({status}); making sure the ingest feed runs on a survivor")]
+    public static partial void SiloLost(ILogger logger, string silo, string status);
+
+    [LoggerMessage(EventId = 1019, EventName = "shutdown_forced", Level = LogLevel.Error,
+        Message = "shutdown did not finish within {limit_s} s (is Redis gone?); exiting now")]
+    public static partial void ShutdownForced(ILogger logger, double limit_s);
+
     [LoggerMessage(EventId = 1100, EventName = "alpaca_connect", Level = LogLevel.Information,
         Message = "connected to {url} ({codec}), attempt {attempt}")]
     public static partial void AlpacaConnecting(ILogger logger, string url, string codec, long attempt);
