@@ -29,7 +29,9 @@ public static class GatewayHosting
         builder.Services.AddQuoteSubscriptionHub();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.AddSingleton(new LiveConnections(options.ApiMaxConnections));
+        var connections = new LiveConnections(options.ApiMaxConnections);
+        QuoteCluster.Observability.QuoteClusterMetrics.ObserveClients(() => connections.Count);
+        builder.Services.AddSingleton(connections);
         builder.Services.AddSingleton(sp => new EncodedQuotes(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
         builder.Services.AddSingleton(ResolveApiToken(options, embedded));

@@ -13,8 +13,11 @@ public static class OperationsEndpoints
     public static IEndpointRouteBuilder MapQuoteClusterOperations(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+
+        // Prometheus scrapes /metrics with the same bearer token as the API (ApiTokenMiddleware).
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
         var options = endpoints.ServiceProvider.GetRequiredService<QuoteClusterOptions>();
-        if (options.Dashboard && endpoints.ServiceProvider.GetService<Orleans.Runtime.ILocalSiloDetails>() is not null)
+        if (options.Dashboard)
         {
             endpoints.MapOrleansDashboard(routePrefix: "/dashboard");
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using QuoteCluster.Configuration;
@@ -12,6 +13,7 @@ using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Ingest;
 using QuoteCluster.LiveUpdates;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Storage;
 using QuoteCluster.Storage.Firestore;
 using QuoteCluster.Streams;
@@ -23,15 +25,21 @@ public static class QuoteClusterHostingExtensions
 {
     public const string ServiceId = "quotecluster";
 
+    /// <summary>How long a stop may take; Kubernetes' termination grace period must outlast it.</summary>
+    public static TimeSpan ShutdownTimeout { get; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Settings, JSON logs, the clock, bounded shutdown and STOP_AFTER_SECONDS: every process has these.</summary>
     public static QuoteClusterOptions AddQuoteClusterBasics(this IHostApplicationBuilder builder, string role)
     {
         var options = QuoteClusterSettings.Load(builder.Configuration);
         builder.Services.TryAddSingleton(options);
         builder.Services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddHostedService<StopAfterService>();
         builder.Services.AddHostedService<ShutdownDeadline>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(QuoteClusterMetrics.MeterName, "Microsoft.Orleans", "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
 
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);
@@ -88,6 +96,11 @@ public static class QuoteClusterHostingExtensions
             }
 
             client.AddMemoryStreams(QuoteStreams.Provider);
+            if (options.Dashboard)
+            {
+                // The gateway serves the cluster's dashboard too (behind its token), so operators need no silo port.
+                client.AddDashboard();
+            }
         });
         return options;
     }

@@ -4,6 +4,7 @@ using QuoteCluster.Configuration;
 using QuoteCluster.Feeds;
 using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Storage;
 using QuoteCluster.Symbols;
 
@@ -51,11 +52,15 @@ public sealed class IngestGrain(
         // Interleaved so the heartbeat keeps its cadence whatever else the grain is doing.
         this.RegisterGrainTimer(WriteHeartbeatAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
         this.RegisterGrainTimer(ResendUnconfirmedAsync, new GrainTimerCreationOptions(options.StorageResendAfter, options.StorageResendAfter) { Interleave = true });
+        QuoteClusterMetrics.ObserveIngest(this, () => new IngestGauges(
+            _lastHeartbeatAt is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : null,
+            _pump?.SymbolCalls is > 0 and var calls ? (double)_coalescer.Received / calls : null));
         Log.IngestStarted(logger, SiloName, _feed.Name, Symbols.Count, string.Join(',', Symbols));
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        QuoteClusterMetrics.StopObservingIngest(this);
         if (!_stopped)
         {
             await StopFeedAsync();

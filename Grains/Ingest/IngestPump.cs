@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Ingest;
@@ -80,6 +81,7 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
         {
             Interlocked.Increment(ref _symbolCalls);
             await grains.GetGrain<ISymbolGrain>(pending.Latest.Symbol).ApplyAsync(pending.Latest.ToQuote(), pending.Count);
+            QuoteClusterMetrics.SymbolUpdates.Add(1);
         }
         catch (Exception e)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using QuoteCluster.Feeds;
+using QuoteCluster.Observability;
 
 namespace QuoteCluster.Ingest;
 
@@ -45,6 +46,8 @@ internal sealed class QuoteCoalescer : IQuoteSink
             _received += quotes.Length;
             _last = quotes[^1];
         }
+
+        QuoteClusterMetrics.QuotesReceived.Add(quotes.Length, new KeyValuePair<string, object?>("quote.source", quotes[0].Source));
     }
 
     /// <summary>Takes everything pending; hand the dictionary back through <see cref="Recycle"/> when done with it.</summary>

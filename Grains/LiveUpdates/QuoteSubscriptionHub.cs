@@ -6,6 +6,7 @@ using Orleans.Streams;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 using QuoteCluster.Streams;
 using QuoteCluster.Symbols;
@@ -217,6 +218,8 @@ public sealed class QuoteSubscriptionHub(
             {
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
+                QuoteClusterMetrics.StreamEventsReceived.Add(1);
+                QuoteClusterMetrics.QuoteLatency.Record(Math.Max(0, (hub._time.GetUtcNow() - update.Quote.ReceivedAt).TotalSeconds));
                 foreach (var listener in _listeners)
                 {
                     listener.OnQuote(update);

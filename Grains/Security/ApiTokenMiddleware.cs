@@ -14,7 +14,7 @@ public sealed record ApiToken(string Value, bool Generated)
 }
 
 /// <summary>
-/// `Authorization: Bearer {API_TOKEN}` on every `/api` route and on `/dashboard`. Browsers cannot put headers on an
+/// `Authorization: Bearer {API_TOKEN}` on every `/api` route, on `/dashboard` and on `/metrics`. Browsers cannot put headers on an
 /// EventSource, a WebSocket or a page they navigate to, so the stream routes and the dashboard also take the token as
 /// an `access_token` query parameter, and the dashboard keeps it in a cookie for the requests its own page makes.
 /// </summary>
@@ -27,7 +27,8 @@ public sealed class ApiTokenMiddleware(RequestDelegate next, ApiToken token)
         var path = context.Request.Path;
         var api = path.StartsWithSegments("/api");
         var dashboard = path.StartsWithSegments("/dashboard");
-        if (!api && !dashboard)
+        var metrics = path.StartsWithSegments("/metrics");
+        if (!api && !dashboard && !metrics)
         {
             await next(context);
             return;

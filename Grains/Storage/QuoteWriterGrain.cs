@@ -5,6 +5,7 @@ using Orleans.Streams.Core;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 using QuoteCluster.Streams;
 using QuoteCluster.Symbols;
@@ -102,6 +103,7 @@ public sealed class QuoteWriterGrain(
         if (due.Count == 0) return 0;
 
         var granted = await GrainFactory.GetGrain<IWriteBudgetGrain>(IWriteBudgetGrain.SingletonKey).AcquireAsync(due.Count);
+        if (granted < due.Count) QuoteClusterMetrics.WriteBudgetWaits.Add(due.Count - granted);
         if (granted == 0) return 0;
         var batch = due.Take(granted).Select(p => p.Update).ToList();
         try
@@ -111,8 +113,11 @@ public sealed class QuoteWriterGrain(
         catch (Exception e)
         {
             Log.StorageWriteFailed(logger, e, batch.Count);
+            QuoteClusterMetrics.FirestoreWrites.Add(batch.Count, new KeyValuePair<string, object?>("outcome", "failure"));
             return 0;
         }
+
+        QuoteClusterMetrics.FirestoreWrites.Add(batch.Count, new KeyValuePair<string, object?>("outcome", "success"));
 
         var writtenAt = time.GetUtcNow();
         foreach (var update in batch)

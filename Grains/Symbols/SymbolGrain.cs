@@ -4,6 +4,7 @@ using Orleans.Streams;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 using QuoteCluster.Streams;
 
@@ -95,6 +96,7 @@ public sealed class SymbolGrain(
         }
 
         await _live.OnNextAsync(_latest);
+        QuoteClusterMetrics.StreamEventsPublished.Add(1);
         await ScheduleWriteAsync();
     }
 

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Ingest;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Feeds.Alpaca;
@@ -174,6 +175,12 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private ValueTask OnSessionEndedAsync(AlpacaSessionEndedException ended, TimeSpan delay)
     {
         var state = ended.Kind == AlpacaSessionEndKind.Configuration ? FeedState.ConfigurationError : FeedState.Reconnecting;
+        QuoteClusterMetrics.FeedReconnects.Add(1, new KeyValuePair<string, object?>("cause", ended.Kind switch
+        {
+            AlpacaSessionEndKind.ConnectionLimit => "connection_limit",
+            AlpacaSessionEndKind.Configuration => "configuration",
+            _ => "transient",
+        }));
         _health = new FeedHealth(state, false, ended.Message);
         if (ended.Kind == AlpacaSessionEndKind.Configuration)
         {

@@ -5,6 +5,7 @@ using Polly.CircuitBreaker;
 using Polly.Retry;
 using QuoteCluster.Configuration;
 using QuoteCluster.Logging;
+using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Storage.Firestore;
@@ -98,6 +99,11 @@ public sealed class FirestoreQuoteStore : IQuoteStore
         UseJitter = true,
         Delay = TimeSpan.FromMilliseconds(100),
         MaxDelay = TimeSpan.FromSeconds(2),
+        OnRetry = _ =>
+        {
+            QuoteClusterMetrics.FirestoreRetries.Add(1);
+            return ValueTask.CompletedTask;
+        },
     };
 
     private static string Describe(Exception e) => e switch

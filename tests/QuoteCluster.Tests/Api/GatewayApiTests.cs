@@ -15,8 +15,10 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
     [InlineData("/api/quotes")]
     [InlineData("/api/stream/status")]
     [InlineData("/api/subscriptions")]
+    [InlineData("/api/cluster")]
     [InlineData("/dashboard/")]
-    public async Task Every_api_route_and_the_dashboard_need_the_token(string path)
+    [InlineData("/metrics")]
+    public async Task Every_api_route_the_dashboard_and_the_metrics_need_the_token(string path)
     {
         var anonymous = factory.CreateClient();
         var missing = await anonymous.GetAsync(path);
@@ -29,6 +31,24 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
         Assert.Contains("not the gateway's API_TOKEN", await wrong.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(path)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_count_quotes_stream_events_latency_and_clients_without_a_label_per_symbol()
+    {
+        using var stream = await _http.GetAsync("/api/stream/prices?symbols=AAPL,MSFT", HttpCompletionOption.ResponseHeadersRead);
+        var metrics = await Eventually.Until(
+            async () => await _http.GetStringAsync("/metrics"),
+            text => text.Contains("quotecluster_quotes_received_total{", StringComparison.Ordinal)
+                && text.Contains("quotecluster_stream_events_received_total{", StringComparison.Ordinal)
+                && text.Contains("quotecluster_quote_latency_seconds_bucket{", StringComparison.Ordinal)
+                && System.Text.RegularExpressions.Regex.IsMatch(text, @"^quotecluster_api_clients\{[^}]*\} [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline),
+            Wait, "the gateway's metrics to show quotes, stream events, latency and a connected client");
+
+        var ours = metrics.Split('\n').Where(l => l.StartsWith("quotecluster_", StringComparison.Ordinal)).ToList();
+        Assert.Contains(ours, l => l.StartsWith("quotecluster_quotes_received_total{", StringComparison.Ordinal) && l.Contains("quote_source=\"alpaca\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(ours, l => l.Contains("symbol=", StringComparison.Ordinal) || l.Contains("AAPL", StringComparison.Ordinal));
+        Assert.Contains("dotnet_gc_", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,6 +59,17 @@ public sealed class ProductionClusterTests(FirestoreEmulator firestore, ITestOut
             Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
         }
 
+        // The gateway serves the cluster's dashboard too (as an Orleans client), and every host its metrics, all behind the token.
+        using (var open = await new HttpClient().GetAsync(new Uri(cluster.ApiUrl, "dashboard/")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, open.StatusCode);
+        }
+
+        using (var authorized = await cluster.Http.GetAsync(new Uri(cluster.ApiUrl, "dashboard/")))
+        {
+            Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
+        }
+
         Step(cluster, "dashboards checked");
 
         // An SSE client records when each quote arrives and the latest of each symbol.
@@ -73,9 +84,18 @@ public sealed class ProductionClusterTests(FirestoreEmulator firestore, ITestOut
         var latencies = arrivals.Select(a => (a.At - a.QuoteTs).TotalMilliseconds).Order().ToList();
         Step(cluster, $"quote-to-client latency before the kill over {latencies.Count} quotes: p50 {latencies[latencies.Count / 2]:F0} ms, p99 {latencies[latencies.Count * 99 / 100]:F0} ms");
         var ingestSilo = view.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("hosts_ingest").GetBoolean()).GetProperty("name").GetString()!;
-        var killedAt = DateTimeOffset.UtcNow;
+        var ingestMetrics = await Eventually.Until(
+            async () => await cluster.Http.GetStringAsync(new Uri(cluster.Silos[ingestSilo].Url, "metrics")),
+            text => text.Contains("quotecluster_quotes_received_total{", StringComparison.Ordinal) && text.Contains("quotecluster_heartbeat_age_seconds{", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the ingest silo's metrics to count quotes and report the heartbeat's age");
+        Assert.Contains("orleans_", ingestMetrics, StringComparison.Ordinal);
         cluster.Silos[ingestSilo].Process.Kill();
-        await Eventually.Until(() => arrivals.Any(a => a.QuoteTs > killedAt), FailoverTarget + TimeSpan.FromSeconds(5), "a quote made after the kill to reach the SSE client");
+        var killedAt = DateTimeOffset.UtcNow;
+
+        // Quotes made just before the kill are still in flight for a few milliseconds; one made half a second after it
+        // can only have come through the feed's new connection on a survivor.
+        var resumedAfter = killedAt.AddMilliseconds(500);
+        await Eventually.Until(() => arrivals.Any(a => a.QuoteTs > resumedAfter), FailoverTarget + TimeSpan.FromSeconds(5), "a quote from the restarted feed to reach the SSE client");
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         // Two views of the gap: the longest silence at the client, and the longest stretch of market time with no
