@@ -4,7 +4,6 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using QuoteCluster.Api.Live;
-using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
 using QuoteCluster.LiveUpdates;
 using QuoteCluster.Quotes;
@@ -31,7 +30,7 @@ public static class WebSocketApi
 
     internal static async Task ConnectAsync(
         HttpContext context, string? symbols, double? maxHz, IClusterClient cluster, QuoteSubscriptionHub hub,
-        LiveConnections connections, QuoteClusterOptions options, EncodedQuotes encoded)
+        LiveConnections connections, EncodedQuotes encoded)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -46,20 +45,21 @@ public static class WebSocketApi
 
         using (var socket = await context.WebSockets.AcceptWebSocketAsync())
         {
-            await using var session = new Session(socket, cluster, hub, options, encoded, request.MaxHz);
+            await using var session = new Session(socket, cluster, hub, encoded, request.MaxHz);
             await session.RunAsync(request.Symbols, context.RequestAborted);
         }
     }
 
     /// <summary>One client: its symbols, its conflating buffer, a receive loop and a send loop.</summary>
     private sealed class Session(
-        WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, QuoteClusterOptions options, EncodedQuotes encoded, double? maxHz)
+        WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, EncodedQuotes encoded, double? maxHz)
         : IAsyncDisposable
     {
         private readonly LiveConnection _connection = new(maxHz);
         private readonly SemaphoreSlim _send = new(1, 1);
         // Changed by the receive loop, read by the send loop.
-        private readonly ConcurrentDictionary<string, IAsyncDisposable> _subscriptions = new(StringComparer.Ordinal);
+        // Sized for a client's handful of symbols: an idle connection should cost as little as possible.
+        private readonly ConcurrentDictionary<string, IAsyncDisposable> _subscriptions = new(concurrencyLevel: 1, capacity: 4, StringComparer.Ordinal);
 
         public async Task RunAsync(IReadOnlyList<string> initial, CancellationToken aborted)
         {
@@ -189,7 +189,8 @@ public static class WebSocketApi
         {
             while (!stop.IsCancellationRequested)
             {
-                var updates = await _connection.TakeAsync(options.SseKeepAlive, stop);
+                // No keep-alive to send here (WebSocket pings are Kestrel's), so no timeout timer per idle connection.
+                var updates = await _connection.TakeAsync(Timeout.InfiniteTimeSpan, stop);
                 foreach (var update in updates)
                 {
                     // A symbol unsubscribed while its update was pending is not sent: checked under the send lock, so no

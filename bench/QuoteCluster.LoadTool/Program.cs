@@ -23,19 +23,28 @@ await using var gateway = await GatewayProcess.StartAsync(apiDll, rate, clients 
 var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
 var symbols = string.Join(',', (await load.IngestedSymbolsAsync()).Take(symbolCount));
 
-// 1. Memory per idle connection: WebSockets that subscribe to nothing.
+// 1. Memory per idle connection: WebSockets that subscribe to nothing. Resident memory also moves with the collector's
+// budgets, which grow with the first connections' set-up garbage; the marginal cost between a quarter and all of the
+// connections leaves that one-off growth out.
 await Task.Delay(TimeSpan.FromSeconds(5));
-var baseline = Settled(gateway);
 var idle = new List<ClientWebSocket>();
-foreach (var batch in Enumerable.Range(0, clients).Chunk(50))
+var steps = new List<(int Connections, long Resident)> { (0, Settled(gateway)) };
+foreach (var target in new[] { clients / 4, clients })
 {
-    idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
+    foreach (var batch in Enumerable.Range(0, target - idle.Count).Chunk(50))
+    {
+        idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
+    }
+
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    steps.Add((idle.Count, Settled(gateway)));
 }
 
-await Task.Delay(TimeSpan.FromSeconds(5));
-var withIdle = Settled(gateway);
+var (quarter, atQuarter) = steps[1];
+var (all, atAll) = steps[2];
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"\nidle: {clients:N0} WebSocket connections: gateway RSS {baseline / 1e6:F0} MB → {withIdle / 1e6:F0} MB, {(withIdle - baseline) / (double)clients / 1024:F1} KB per idle connection"));
+    $"\nidle: {clients:N0} WebSocket connections: gateway RSS {steps[0].Resident / 1e6:F0} MB → {atQuarter / 1e6:F0} MB at {quarter:N0} → {atAll / 1e6:F0} MB; " +
+    $"{(atAll - steps[0].Resident) / (double)all / 1024:F1} KB per idle connection from none, {(atAll - atQuarter) / (double)(all - quarter) / 1024:F1} KB marginal ({quarter:N0} → {all:N0})"));
 foreach (var socket in idle) socket.Abort();
 idle.Clear();
 if (args.Contains("--idle-only")) return 0;

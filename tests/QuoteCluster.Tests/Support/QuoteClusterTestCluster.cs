@@ -50,6 +50,12 @@ public static class QuoteClusterTestCluster
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
+
+        // Placement hints and cross-silo assertions need every silo to see all the others as active first.
+        await Eventually.Until(
+            () => cluster.Silos.All(s => s.ServiceProvider.GetRequiredService<Orleans.Runtime.IClusterMembershipService>()
+                .CurrentSnapshot.Members.Values.Count(m => m.Status == Orleans.Runtime.SiloStatus.Active) == silos),
+            TimeSpan.FromSeconds(30), $"all {silos} silos to see each other as active");
         return cluster;
     }
 }
