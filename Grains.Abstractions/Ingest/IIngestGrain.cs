@@ -27,4 +27,11 @@ public interface IIngestGrain : IGrainWithIntegerKey
     /// <summary>Stops the feed, drains what was received into the SymbolGrains and writes the final heartbeat.</summary>
     [Alias("Stop")]
     Task StopAsync(string reason);
+
+    /// <summary>
+    /// A silo announces it is shutting down. When no active silo is left that is staying, the cluster as a whole is
+    /// stopping: the grain stops the feed and writes the final `stopped` heartbeat, and returns true.
+    /// </summary>
+    [Alias("SiloLeaving")]
+    Task<bool> SiloLeavingAsync(SiloAddress leaving);
 }

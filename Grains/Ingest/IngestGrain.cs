@@ -18,6 +18,7 @@ public sealed class IngestGrain(
     QuoteClusterOptions options,
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
     ILocalSiloDetails silo,
+    IClusterMembershipService membership,
     ILogger<IngestGrain> logger) : Grain, IIngestGrain, IRemindable
 {
     private const string KeepAliveReminder = "ingest-keepalive";
@@ -38,6 +39,15 @@ public sealed class IngestGrain(
         if (!state.RecordExists)
         {
             state.State.Symbols = [.. options.MonitoredSymbols];
+        }
+
+        // Announcements from silos that are gone no longer matter; a fresh deployment starts with none.
+        state.State.LeavingSilos.RemoveAll(s => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(s)) is SiloStatus.Dead or SiloStatus.None);
+        if (!StayingSilos(except: null).Any())
+        {
+            // Re-activated while the whole cluster shuts down (a keeper's ping): stay stopped.
+            _stopped = true;
+            return;
         }
 
         // The reminder outlives this activation: if the silo dies, it activates the grain (and the feed) elsewhere.
@@ -64,7 +74,13 @@ public sealed class IngestGrain(
         if (!_stopped)
         {
             await StopFeedAsync();
-            await WriteHeartbeatAsync(HeartbeatStatus.Stopped, cancellationToken);
+
+            // When a survivor takes the feed over, a `stopped` heartbeat would only make UIs flicker.
+            if (!StayingSilos(except: silo.SiloAddress).Any())
+            {
+                await WriteHeartbeatAsync(HeartbeatStatus.Stopped, cancellationToken);
+            }
+
             Log.IngestStopped(logger, reason.Description, _coalescer.Received);
         }
     }
@@ -133,6 +149,26 @@ public sealed class IngestGrain(
         await WriteHeartbeatAsync(HeartbeatStatus.Stopped, CancellationToken.None);
         Log.IngestStopped(logger, reason, _coalescer.Received);
     }
+
+    public async Task<bool> SiloLeavingAsync(SiloAddress leaving)
+    {
+        var key = leaving.ToParsableString();
+        if (!state.State.LeavingSilos.Contains(key))
+        {
+            state.State.LeavingSilos.Add(key);
+            await state.WriteStateAsync();
+        }
+
+        if (StayingSilos(except: leaving).Any()) return false;
+        await StopAsync("every silo of the cluster is shutting down");
+        return true;
+    }
+
+    /// <summary>Active silos that have not announced their shutdown: where the feed can move to.</summary>
+    private IEnumerable<SiloAddress> StayingSilos(SiloAddress? except) =>
+        membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(except) && !state.State.LeavingSilos.Contains(m.SiloAddress.ToParsableString()))
+            .Select(m => m.SiloAddress);
 
     private string SiloName => silo.SiloAddress.ToString();
 

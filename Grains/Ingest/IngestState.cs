@@ -5,4 +5,7 @@ namespace QuoteCluster.Ingest;
 public sealed class IngestState
 {
     [Id(0)] public List<string> Symbols { get; set; } = [];
+
+    /// <summary>Silos that announced their shutdown: when every active silo is among them, the whole cluster is stopping.</summary>
+    [Id(1)] public List<string> LeavingSilos { get; set; } = [];
 }

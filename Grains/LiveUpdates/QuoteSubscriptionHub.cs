@@ -109,17 +109,18 @@ public sealed class QuoteSubscriptionHub(
 
         public async Task AddAsync(IQuoteListener listener, CancellationToken cancellationToken)
         {
+            // The snapshot goes out under the lock Deliver takes, so an update that arrives meanwhile follows it and
+            // is newer: delivered after joining, an older snapshot could overtake an update the listener already had.
+            QuoteUpdate? snapshot;
             lock (_gate)
             {
                 _listeners = [.. _listeners, listener];
+                snapshot = _latest;
+                if (snapshot is not null) listener.OnQuote(snapshot);
             }
 
             await EnsureSubscribedAsync(cancellationToken);
-            if (Latest is { } latest)
-            {
-                listener.OnQuote(latest);
-            }
-            else
+            if (snapshot is null)
             {
                 await ResyncAsync(cancellationToken);
             }

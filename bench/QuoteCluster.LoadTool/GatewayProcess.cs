@@ -5,33 +5,13 @@ using System.Net.Sockets;
 namespace QuoteCluster.LoadTool;
 
 /// <summary>The gateway under test: the Api on its embedded default (silo and Alpaca simulator inside), as a child process.</summary>
-internal sealed class GatewayProcess : IAsyncDisposable
+internal sealed class GatewayProcess(Process process, Uri address) : ServerProcess(process, address)
 {
     public const string Token = "load-tool";
 
-    private readonly Process _process;
-
-    private GatewayProcess(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
-
-    public Uri Address { get; }
-
-    /// <summary>Resident memory of the gateway process, in bytes.</summary>
-    public long ResidentBytes
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.WorkingSet64;
-        }
-    }
-
     public static async Task<GatewayProcess> StartAsync(string apiDll, double quotesPerSecond, int maxConnections)
     {
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         var start = new ProcessStartInfo("dotnet", [apiDll])
         {
             RedirectStandardOutput = true,
@@ -43,8 +23,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
                 ["API_TOKEN"] = Token,
                 ["API_MAX_CONNECTIONS"] = maxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["SIMULATED_QUOTES_PER_SEC"] = quotesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["ORLEANS_SILO_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["ORLEANS_SILO_PORT"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["ORLEANS_GATEWAY_PORT"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["ORLEANS_DASHBOARD"] = "0",
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") ?? "1",
@@ -76,23 +56,5 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
         await gateway.DisposeAsync();
         throw new TimeoutException("the gateway did not report LIVE within 60 s");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -5,6 +5,12 @@ using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
 // Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only]
+if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
+{
+    await BareWebSocketServer.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var clients = int.Parse(Argument("--clients", "1000"), CultureInfo.InvariantCulture);
 var symbolCount = int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(Argument("--seconds", "15"), CultureInfo.InvariantCulture);
@@ -23,30 +29,19 @@ await using var gateway = await GatewayProcess.StartAsync(apiDll, rate, clients 
 var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
 var symbols = string.Join(',', (await load.IngestedSymbolsAsync()).Take(symbolCount));
 
-// 1. Memory per idle connection: WebSockets that subscribe to nothing. Resident memory also moves with the collector's
-// budgets, which grow with the first connections' set-up garbage; the marginal cost between a quarter and all of the
-// connections leaves that one-off growth out.
+// 1. Memory per idle connection: WebSockets that subscribe to nothing, against the gateway and, side by side, against
+// bare Kestrel (the framework's own floor). Resident memory also moves with the collector's budgets, which grow with
+// the first connections' set-up garbage; the marginal cost between a quarter and all of the connections leaves that
+// one-off growth out.
 await Task.Delay(TimeSpan.FromSeconds(5));
-var idle = new List<ClientWebSocket>();
-var steps = new List<(int Connections, long Resident)> { (0, Settled(gateway)) };
-foreach (var target in new[] { clients / 4, clients })
+var ours = await MeasureIdleAsync("gateway", gateway, load, clients);
+await using (var bare = await BareWebSocketServer.StartAsync())
 {
-    foreach (var batch in Enumerable.Range(0, target - idle.Count).Chunk(50))
-    {
-        idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
-    }
-
-    await Task.Delay(TimeSpan.FromSeconds(5));
-    steps.Add((idle.Count, Settled(gateway)));
+    var floor = await MeasureIdleAsync("bare Kestrel", bare, new LoadClients(bare.Address, "none", latencySampleEvery: 50), clients);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"idle: marginal KB per connection, gateway ÷ bare Kestrel = {ours / floor:F2} (the gateway adds {ours - floor:F1} KB)"));
 }
 
-var (quarter, atQuarter) = steps[1];
-var (all, atAll) = steps[2];
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"\nidle: {clients:N0} WebSocket connections: gateway RSS {steps[0].Resident / 1e6:F0} MB → {atQuarter / 1e6:F0} MB at {quarter:N0} → {atAll / 1e6:F0} MB; " +
-    $"{(atAll - steps[0].Resident) / (double)all / 1024:F1} KB per idle connection from none, {(atAll - atQuarter) / (double)(all - quarter) / 1024:F1} KB marginal ({quarter:N0} → {all:N0})"));
-foreach (var socket in idle) socket.Abort();
-idle.Clear();
 if (args.Contains("--idle-only")) return 0;
 await Task.Delay(TimeSpan.FromSeconds(3));
 
@@ -77,7 +72,33 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"load: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), gateway RSS {loaded / 1e6:F0} MB, {failed} clients failed"));
 return 0;
 
-static long Settled(GatewayProcess gateway)
+static async Task<double> MeasureIdleAsync(string name, ServerProcess server, LoadClients load, int clients)
+{
+    var idle = new List<ClientWebSocket>();
+    var steps = new List<(int Connections, long Resident)> { (0, Settled(server)) };
+    foreach (var target in new[] { clients / 4, clients })
+    {
+        foreach (var batch in Enumerable.Range(0, target - idle.Count).Chunk(50))
+        {
+            idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        steps.Add((idle.Count, Settled(server)));
+    }
+
+    var (quarter, atQuarter) = steps[1];
+    var (all, atAll) = steps[2];
+    var marginal = (atAll - atQuarter) / (double)(all - quarter) / 1024;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"\nidle, {name}: {clients:N0} WebSocket connections: RSS {steps[0].Resident / 1e6:F0} MB → {atQuarter / 1e6:F0} MB at {quarter:N0} → {atAll / 1e6:F0} MB; " +
+        $"{(atAll - steps[0].Resident) / (double)all / 1024:F1} KB per idle connection from none, {marginal:F1} KB marginal ({quarter:N0} → {all:N0})"));
+    foreach (var socket in idle) socket.Abort();
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    return marginal;
+}
+
+static long Settled(ServerProcess gateway)
 {
     // Resident memory moves with the collector; the median of a few readings is steadier than one.
     var readings = new List<long>();
