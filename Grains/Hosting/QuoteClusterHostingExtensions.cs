@@ -36,7 +36,6 @@ public static class QuoteClusterHostingExtensions
         builder.Services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddHostedService<StopAfterService>();
-        builder.Services.AddHostedService<ShutdownDeadline>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(QuoteClusterMetrics.MeterName, "Microsoft.Orleans", "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
@@ -196,7 +195,10 @@ public static class QuoteClusterHostingExtensions
         };
 }
 
-/// <summary>Runs a host, turning a configuration error into the one clear line CONFIG.md promises.</summary>
+/// <summary>
+/// Runs a host, turning a configuration error into the one clear line CONFIG.md promises, with its stop bounded by
+/// <see cref="ShutdownDeadline"/>.
+/// </summary>
 public static class QuoteClusterProgram
 {
     public static async Task<int> RunAsync(Func<IHost> build)
@@ -212,7 +214,11 @@ public static class QuoteClusterProgram
             return 2;
         }
 
-        await host.RunAsync();
+        using (ShutdownDeadline.Arm(host))
+        {
+            await host.RunAsync();
+        }
+
         return 0;
     }
 }

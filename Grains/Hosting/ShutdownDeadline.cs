@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,27 +12,26 @@ namespace QuoteCluster.Hosting;
 /// table (Redis) went away first can otherwise hang in its own shutdown, and a pod that never exits holds up a rollout
 /// until Kubernetes kills it at the end of its grace period.
 /// </summary>
-internal sealed class ShutdownDeadline(IHostApplicationLifetime lifetime, IOptions<HostOptions> host, ILogger<ShutdownDeadline> logger)
-    : IHostedService, IDisposable
+/// <remarks>
+/// Armed by <see cref="QuoteClusterProgram"/> only, around a real process's run: a host built inside a test process
+/// (WebApplicationFactory) never gets it, so a slow test shutdown cannot kill the test runner.
+/// </remarks>
+public static class ShutdownDeadline
 {
     public static TimeSpan Margin { get; } = TimeSpan.FromSeconds(5);
 
-    private CancellationTokenRegistration _stopping;
-    private Timer? _deadline;
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the clock when the host begins stopping; dispose the result once the host has stopped.</summary>
+    public static IDisposable Arm(IHost host)
     {
-        _stopping = lifetime.ApplicationStopping.Register(() =>
-        {
-            var limit = host.Value.ShutdownTimeout + Margin;
-            _deadline = new Timer(_ => Expire(limit), null, limit, Timeout.InfiniteTimeSpan);
-        });
-        return Task.CompletedTask;
+        var limit = host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout + Margin;
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ShutdownDeadline).FullName!);
+        var deadline = new Timer(_ => Expire(logger, limit), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
+            .Register(() => deadline.Change(limit, Timeout.InfiniteTimeSpan));
+        return new Disarm(stopping, deadline);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private void Expire(TimeSpan limit)
+    private static void Expire(ILogger logger, TimeSpan limit)
     {
         Log.ShutdownForced(logger, limit.TotalSeconds);
 
@@ -41,9 +41,12 @@ internal sealed class ShutdownDeadline(IHostApplicationLifetime lifetime, IOptio
         Process.GetCurrentProcess().Kill();
     }
 
-    public void Dispose()
+    private sealed class Disarm(CancellationTokenRegistration stopping, Timer deadline) : IDisposable
     {
-        _stopping.Dispose();
-        _deadline?.Dispose();
+        public void Dispose()
+        {
+            stopping.Dispose();
+            deadline.Dispose();
+        }
     }
 }
