@@ -1,14 +1,11 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using QuoteCluster.Ingest;
 
 namespace QuoteCluster.Api;
 
 /// <summary>Which silos form the cluster and what each hosts: how an operator sees that symbols spread and where the feed runs.</summary>
 public static class ClusterApi
 {
-    private static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(5);
-
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/cluster", GetClusterAsync).WithTags("Status")
@@ -21,9 +18,9 @@ public static class ClusterApi
         try
         {
             var management = cluster.GetGrain<IManagementGrain>(0);
-            var hosts = await management.GetDetailedHosts(onlyActive: false).WaitAsync(ClusterTimeout);
-            var statistics = await management.GetSimpleGrainStatistics().WaitAsync(ClusterTimeout);
-            var ingest = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
+            var hosts = await management.GetDetailedHosts(onlyActive: false).WaitAsync(StatusApi.ClusterTimeout);
+            var statistics = await management.GetSimpleGrainStatistics().WaitAsync(StatusApi.ClusterTimeout);
+            var ingest = await StatusApi.ReadFeedStatusAsync(cluster);
             var silos = hosts
                 .Where(h => h.Status != SiloStatus.Dead)
                 .OrderBy(h => h.SiloName, StringComparer.Ordinal)

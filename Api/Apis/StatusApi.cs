@@ -12,7 +12,8 @@ namespace QuoteCluster.Api;
 /// <summary>The feed's state as the systems our users run today report it, and the Kubernetes readiness probe.</summary>
 public static class StatusApi
 {
-    private static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a gateway waits for the cluster before answering that it is unreachable.</summary>
+    internal static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(5);
 
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder endpoints)
     {
@@ -29,7 +30,7 @@ public static class StatusApi
         string? error = null;
         try
         {
-            status = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
+            status = await ReadFeedStatusAsync(cluster);
         }
         catch (Exception e)
         {
@@ -53,6 +54,10 @@ public static class StatusApi
             status?.LastHeartbeatAt));
     }
 
+    /// <summary>The ingest grain's account of the feed, or a timeout when the cluster does not answer in time.</summary>
+    internal static Task<FeedStatus> ReadFeedStatusAsync(IClusterClient cluster) =>
+        cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
+
     /// <summary>
     /// The rule of the UIs our users run (shared CONFIG.md): LIVE while the heartbeat is at most HEARTBEAT_STALE_AFTER_S
     /// old, STALE when older, OFFLINE with no heartbeat or no authenticated feed connection.
@@ -66,7 +71,7 @@ public static class StatusApi
     {
         try
         {
-            var status = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
+            var status = await ReadFeedStatusAsync(cluster);
             return TypedResults.Ok(new ReadinessView("ready", status.State.WireName(), status.LastError));
         }
         catch (Exception e)

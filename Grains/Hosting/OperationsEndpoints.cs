@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Dashboard;
+using Orleans.Runtime;
 using QuoteCluster.Configuration;
 
 namespace QuoteCluster.Hosting;
@@ -31,11 +32,11 @@ public static class OperationsEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapSiloReadiness(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/readyz", (Orleans.Runtime.IClusterMembershipService membership, Orleans.Runtime.ILocalSiloDetails silo) =>
+        endpoints.MapGet("/readyz", (IClusterMembershipService membership, ILocalSiloDetails silo) =>
         {
             var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
-            var body = new { status = status == Orleans.Runtime.SiloStatus.Active ? "ready" : "unready", silo = silo.Name, membership = status.ToString().ToLowerInvariant() };
-            return status == Orleans.Runtime.SiloStatus.Active ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var body = new { status = status == SiloStatus.Active ? "ready" : "unready", silo = silo.Name, membership = status.ToString().ToLowerInvariant() };
+            return status == SiloStatus.Active ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).ExcludeFromDescription();
         return endpoints;
     }

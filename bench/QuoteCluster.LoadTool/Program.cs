@@ -98,13 +98,13 @@ static async Task<double> MeasureIdleAsync(string name, ServerProcess server, Lo
     return marginal;
 }
 
-static long Settled(ServerProcess gateway)
+static long Settled(ServerProcess server)
 {
     // Resident memory moves with the collector; the median of a few readings is steadier than one.
     var readings = new List<long>();
     for (var i = 0; i < 5; i++)
     {
-        readings.Add(gateway.ResidentBytes);
+        readings.Add(server.ResidentBytes);
         Thread.Sleep(200);
     }
 

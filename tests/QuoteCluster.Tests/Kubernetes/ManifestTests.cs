@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
+using QuoteCluster.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -135,9 +136,7 @@ public sealed class ManifestTests
 
     private static IReadOnlyList<JsonObject> Render(string folder)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "QuoteCluster.sln"))) root = root.Parent;
-        var start = new ProcessStartInfo("kubectl", ["kustomize", Path.Combine(root!.FullName, folder)])
+        var start = new ProcessStartInfo("kubectl", ["kustomize", Path.Combine(RepositoryRoot.Path, folder)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,3 +1,5 @@
+using QuoteCluster.Tests.Support;
+
 namespace QuoteCluster.Tests.Processes;
 
 /// <summary>
@@ -16,10 +18,7 @@ public static class BuiltHosts
 
     private static string Find(string project, string assembly)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "QuoteCluster.sln"))) root = root.Parent;
-        if (root is null) throw new InvalidOperationException($"QuoteCluster.sln not found above {AppContext.BaseDirectory}");
-        var path = Path.Combine(root.FullName, project, "bin", Configuration, "net10.0", assembly);
+        var path = Path.Combine(RepositoryRoot.Path, project, "bin", Configuration, "net10.0", assembly);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{assembly} is not built at {path}: build the solution first", path);
     }
 }

@@ -17,6 +17,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     private readonly Dictionary<string, string> _common;
     private readonly List<ChildProcess> _all = [];
+    private readonly int _simulatorPort = LoopbackPort.Free();
 
     private ProcessCluster(RedisServer redis, string tenant, IReadOnlyList<string> symbols, Dictionary<string, string> common)
     {
@@ -90,25 +91,24 @@ public sealed class ProcessCluster : IAsyncDisposable
         return cluster;
     }
 
-    private readonly int _simulatorPort = LoopbackPort.Free();
-
     /// <summary>The Alpaca-protocol simulator, on the port the silos were told at start.</summary>
     public ChildProcess StartSimulator() => Simulator = Track(ChildProcess.Start("simulator", "dotnet",
         [BuiltHosts.AlpacaSimulator, "--port", _simulatorPort.ToString(CultureInfo.InvariantCulture), "--rate", "150"], logDirectory: LogDirectory));
 
+    /// <summary>Starts a silo; one that ran before under this name comes back on its old ports.</summary>
     public SiloProcess StartSilo(string name)
     {
-        var silo = Silos.TryGetValue(name, out var previous)
-            ? previous with { Process = null! }
-            : new SiloProcess(name, LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free(), null!);
+        var (siloPort, gatewayPort, httpPort) = Silos.TryGetValue(name, out var previous)
+            ? (previous.SiloPort, previous.GatewayPort, previous.HttpPort)
+            : (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         var environment = new Dictionary<string, string>(_common)
         {
             ["POD_NAME"] = name,
-            ["ORLEANS_SILO_PORT"] = silo.SiloPort.ToString(CultureInfo.InvariantCulture),
-            ["ORLEANS_GATEWAY_PORT"] = silo.GatewayPort.ToString(CultureInfo.InvariantCulture),
-            ["ASPNETCORE_URLS"] = silo.Url.AbsoluteUri,
+            ["ORLEANS_SILO_PORT"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["ORLEANS_GATEWAY_PORT"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["ASPNETCORE_URLS"] = SiloProcess.UrlOf(httpPort).AbsoluteUri,
         };
-        silo = silo with { Process = Track(ChildProcess.Start(name, "dotnet", [BuiltHosts.Silo], environment, LogDirectory)) };
+        var silo = new SiloProcess(name, siloPort, gatewayPort, httpPort, Track(ChildProcess.Start(name, "dotnet", [BuiltHosts.Silo], environment, LogDirectory)));
         Silos[name] = silo;
         return silo;
     }
@@ -137,13 +137,10 @@ public sealed class ProcessCluster : IAsyncDisposable
                 {
                     return await GetJsonAsync(new Uri(ApiUrl, "api/cluster"));
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    return JsonDocument.Parse(JsonSerializer.Serialize(new { silos = Array.Empty<object>(), error = e.Message })).RootElement;
-                }
-                catch (TaskCanceledException e)
-                {
-                    return JsonDocument.Parse(JsonSerializer.Serialize(new { silos = Array.Empty<object>(), error = e.Message })).RootElement;
+                    // The Api is still starting or cannot reach a silo yet: an empty view, with why.
+                    return JsonSerializer.SerializeToElement(new { silos = Array.Empty<object>(), error = e.Message });
                 }
             },
             view => view.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active") >= count
@@ -173,5 +170,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 /// <summary>One Silo process and the ports it keeps across a restart.</summary>
 public sealed record SiloProcess(string Name, int SiloPort, int GatewayPort, int HttpPort, ChildProcess Process)
 {
-    public Uri Url => new($"http://127.0.0.1:{HttpPort}/");
+    public Uri Url => UrlOf(HttpPort);
+
+    public static Uri UrlOf(int httpPort) => new($"http://127.0.0.1:{httpPort}/");
 }

@@ -47,29 +47,9 @@ public sealed class ProductionClusterTests(FirestoreEmulator firestore, ITestOut
             TimeSpan.FromSeconds(20), "every symbol's grain active, spread over at least two silos");
         Step(cluster, $"cluster formed: {string.Join(", ", SymbolGrains(view).Select(s => $"{s.Name} {s.Count} symbol grains"))}");
 
-        // Every silo's dashboard is behind the same token as the API.
-        var anySilo = cluster.Silos["silo-0"];
-        using (var open = await new HttpClient().GetAsync(new Uri(anySilo.Url, "dashboard/")))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, open.StatusCode);
-        }
-
-        using (var authorized = await cluster.Http.GetAsync(new Uri(anySilo.Url, "dashboard/")))
-        {
-            Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
-        }
-
-        // The gateway serves the cluster's dashboard too (as an Orleans client), and every host its metrics, all behind the token.
-        using (var open = await new HttpClient().GetAsync(new Uri(cluster.ApiUrl, "dashboard/")))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, open.StatusCode);
-        }
-
-        using (var authorized = await cluster.Http.GetAsync(new Uri(cluster.ApiUrl, "dashboard/")))
-        {
-            Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
-        }
-
+        // A silo's dashboard is behind the same token as the API, and so is the one the gateway serves as an Orleans client.
+        await AssertDashboardNeedsTheTokenAsync(cluster, cluster.Silos["silo-0"].Url);
+        await AssertDashboardNeedsTheTokenAsync(cluster, cluster.ApiUrl);
         Step(cluster, "dashboards checked");
 
         // An SSE client records when each quote arrives and the latest of each symbol.
@@ -177,6 +157,18 @@ public sealed class ProductionClusterTests(FirestoreEmulator firestore, ITestOut
         // Host shutdown timeout (10 s) plus the deadline's margin (5 s), with room for a slow CI machine.
         Assert.True(exited, "the silo did not exit within 30 s of SIGTERM with Redis gone" + cluster.Diagnostics());
         Assert.True(took < TimeSpan.FromSeconds(20), $"the silo took {took.TotalSeconds:F1} s to exit");
+    }
+
+    private static async Task AssertDashboardNeedsTheTokenAsync(ProcessCluster cluster, Uri host)
+    {
+        using var anonymous = new HttpClient();
+        using (var open = await anonymous.GetAsync(new Uri(host, "dashboard/")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, open.StatusCode);
+        }
+
+        using var authorized = await cluster.Http.GetAsync(new Uri(host, "dashboard/"));
+        Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
     }
 
     private void Step(ProcessCluster cluster, string message)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using QuoteCluster.Hosting;
+using QuoteCluster.Tests.Support;
 
 namespace QuoteCluster.Tests.Processes;
 

@@ -1,5 +1,4 @@
 using QuoteCluster.Hosting;
-using System.Diagnostics;
 using System.Net;
 
 namespace QuoteCluster.Tests.Support;
@@ -13,7 +12,7 @@ public sealed class FirestoreEmulator : IAsyncLifetime
     public const string DefaultJar = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    private Process? _process;
+    private ChildProcess? _process;
 
     public int Port { get; } = LoopbackPort.Free();
 
@@ -42,30 +41,20 @@ public sealed class FirestoreEmulator : IAsyncLifetime
                 $"The Firestore emulator jar is missing at {Jar}: install Debian's google-cloud-cli-firestore-emulator (or set FIRESTORE_EMULATOR_JAR). These tests need the official emulator and do not run without it.");
         }
 
-        var start = new ProcessStartInfo("java")
-        {
-            ArgumentList = { "-Duser.language=en", "-cp", Jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", $"--port={Port}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         try
         {
-            _process = Process.Start(start) ?? throw new InvalidOperationException("java did not start");
+            _process = ChildProcess.Start("firestore-emulator", "java",
+                ["-Duser.language=en", "-cp", Jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", $"--port={Port}"]);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException($"Java is not installed or not on PATH ({e.Message}): the Firestore emulator needs Java 17.", e);
         }
 
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"The Firestore emulator exited with code {_process.ExitCode} on start.");
+            if (_process.HasExited) throw new InvalidOperationException($"The Firestore emulator exited with code {_process.ExitCode} on start: {_process.RecentOutput}");
             try
             {
                 if ((await Http.GetAsync($"http://{Host}/")).IsSuccessStatusCode) return;
@@ -87,16 +76,7 @@ public sealed class FirestoreEmulator : IAsyncLifetime
     public async Task StopAsync()
     {
         if (_process is null) return;
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
+        await _process.DisposeAsync();
         _process = null;
     }
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace QuoteCluster.Tests.Processes;
+namespace QuoteCluster.Tests.Support;
 
 /// <summary>A real OS process of the system (silo, gateway, simulator, Redis), stopped the ways production stops them.</summary>
 public sealed class ChildProcess : IAsyncDisposable
