@@ -68,7 +68,8 @@ public sealed record QuoteClusterOptions
     public ClusterMode ClusterMode { get; init; } = ClusterMode.Embedded;
     /// <summary>`alpaca`: the stream client at <see cref="AlpacaStreamUrl"/>; `simulated`: generated quotes in process, no network.</summary>
     public string MarketFeed { get; init; } = MarketFeeds.Alpaca;
-    public Feeds.Alpaca.AlpacaCodec AlpacaCodec { get; init; } = Feeds.Alpaca.AlpacaCodec.MessagePack;
+    /// <summary>`msgpack` or `json`: the wire codec the Alpaca client asks for.</summary>
+    public string AlpacaCodec { get; init; } = "msgpack";
     public TimeSpan AlpacaSilenceTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan AlpacaConnectionLimitBackoff { get; init; } = TimeSpan.FromSeconds(95);
     public double SimulatedQuotesPerSecond { get; init; } = 40;

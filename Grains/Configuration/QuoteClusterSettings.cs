@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
-using QuoteCluster.Feeds.Alpaca;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Configuration;
@@ -60,7 +59,7 @@ public static class QuoteClusterSettings
             SseKeepAlive = reader.Seconds("SSE_KEEPALIVE_S", defaults.SseKeepAlive, 0.1, 3600),
             ClusterMode = mode,
             MarketFeed = marketFeed,
-            AlpacaCodec = reader.OneOf("ALPACA_CODEC", "msgpack", "msgpack", "json") == "json" ? AlpacaCodec.Json : AlpacaCodec.MessagePack,
+            AlpacaCodec = reader.OneOf("ALPACA_CODEC", "msgpack", "msgpack", "json"),
             AlpacaSilenceTimeout = reader.Seconds("ALPACA_SILENCE_TIMEOUT_S", defaults.AlpacaSilenceTimeout, 0, 86_400),
             AlpacaConnectionLimitBackoff = reader.Seconds("ALPACA_CONNECTION_LIMIT_BACKOFF_S", defaults.AlpacaConnectionLimitBackoff, 0, 3600),
             SimulatedQuotesPerSecond = reader.Number("SIMULATED_QUOTES_PER_SEC", defaults.SimulatedQuotesPerSecond, 0.1, 10_000_000),

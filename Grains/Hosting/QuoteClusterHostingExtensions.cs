@@ -187,7 +187,7 @@ public static class QuoteClusterHostingExtensions
     public static AlpacaStreamSettings AlpacaSettings(QuoteClusterOptions options) =>
         new(options.AlpacaStreamUrl, options.AlpacaDataFeed, options.AlpacaKeyId!, options.AlpacaSecretKey!)
         {
-            Codec = options.AlpacaCodec,
+            Codec = options.AlpacaCodec == "json" ? AlpacaCodec.Json : AlpacaCodec.MessagePack,
             BackoffBase = options.ReconnectBackoffBase,
             BackoffMax = options.ReconnectBackoffMax,
             SilenceTimeout = options.AlpacaSilenceTimeout,

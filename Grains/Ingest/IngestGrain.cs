@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds;
-using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Storage;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Configuration;
-using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
 
 namespace QuoteCluster.Ingest;

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using QuoteCluster.Configuration;
-using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;

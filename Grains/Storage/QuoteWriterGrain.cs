@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 using QuoteCluster.Configuration;
-using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
+using QuoteCluster.Storage.Firestore;
 using QuoteCluster.Streams;
 using QuoteCluster.Symbols;
 
@@ -23,8 +23,8 @@ public sealed class QuoteWriterGrain(
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
     ILogger<QuoteWriterGrain> logger) : Grain, IQuoteWriterGrain, IStreamSubscriptionObserver, IAsyncObserver<QuoteUpdate>
 {
-    /// <summary>Firestore's limit on writes in one commit.</summary>
-    public const int MaxBatch = 500;
+    /// <summary>The most quotes one flush hands the store: as many as one Firestore commit takes.</summary>
+    public const int MaxBatch = FirestoreClient.MaxWritesPerCommit;
 
     private readonly Dictionary<string, PendingWrite> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastWriteAt = new(StringComparer.Ordinal);

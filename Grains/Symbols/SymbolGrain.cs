@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using QuoteCluster.Configuration;
-using QuoteCluster.Hosting;
 using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;

@@ -16,6 +16,9 @@ namespace QuoteCluster.Storage.Firestore;
 public sealed class FirestoreClient : IDisposable
 {
     public const string EmulatorProject = "demo-quotes";
+
+    /// <summary>Firestore's limit on writes in one commit.</summary>
+    public const int MaxWritesPerCommit = 500;
     private const string ProductionEndpoint = "https://firestore.googleapis.com";
     private const string DatastoreScope = "https://www.googleapis.com/auth/datastore";
 

@@ -60,7 +60,7 @@ public sealed class FirestoreQuoteStore : IQuoteStore
         var writes = quotes.Select(q => FirestoreDocuments.Quote(_client.DocumentName(_paths.Quote(q.Symbol)), q, _options.WriteLegacyFields)).ToList();
         try
         {
-            foreach (var chunk in writes.Chunk(QuoteWriterGrain.MaxBatch))
+            foreach (var chunk in writes.Chunk(FirestoreClient.MaxWritesPerCommit))
             {
                 await _quoteWrites.ExecuteAsync(async ct => await _client.CommitAsync(chunk, ct), cancellationToken);
             }

@@ -89,7 +89,7 @@ public class ConfigurationTests
         Assert.Equal(AlpacaCodec.Json, settings.Codec);
         Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)), (settings.BackoffBase, settings.BackoffMax));
         Assert.Equal(TimeSpan.FromSeconds(95), settings.ConnectionLimitBackoff);
-        Assert.Equal(AlpacaCodec.MessagePack, QuoteClusterTestCluster.Options().AlpacaCodec);
+        Assert.Equal("msgpack", QuoteClusterTestCluster.Options().AlpacaCodec);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace QuoteCluster.Hosting;
+namespace QuoteCluster.Configuration;
 
 /// <summary>The clock of QuoteCluster's own code, registered as a keyed service.</summary>
 /// <remarks>
