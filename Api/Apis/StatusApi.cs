@@ -4,7 +4,6 @@ using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
 using QuoteCluster.Hosting;
-using QuoteCluster.LiveUpdates;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Api;

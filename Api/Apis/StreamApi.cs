@@ -2,7 +2,6 @@ using System.Globalization;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
-using QuoteCluster.LiveUpdates;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Ingest;
-using QuoteCluster.LiveUpdates;
 using QuoteCluster.Quotes;
 using QuoteCluster.Symbols;
 

@@ -1,4 +1,3 @@
-using QuoteCluster.LiveUpdates;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Api.Live;

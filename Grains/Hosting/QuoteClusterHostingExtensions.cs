@@ -11,7 +11,6 @@ using QuoteCluster.Feeds;
 using QuoteCluster.Feeds.Alpaca;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Ingest;
-using QuoteCluster.LiveUpdates;
 using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Storage;
@@ -102,14 +101,6 @@ public static class QuoteClusterHostingExtensions
             }
         });
         return options;
-    }
-
-    /// <summary>The live-update fan-out of an API gateway: one stream subscription per symbol, healed.</summary>
-    public static IServiceCollection AddQuoteSubscriptionHub(this IServiceCollection services)
-    {
-        services.TryAddSingleton<QuoteSubscriptionHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<QuoteSubscriptionHub>());
-        return services;
     }
 
     /// <summary>Everything a silo needs for QuoteCluster's grains; test clusters call it too, with their own clustering.</summary>

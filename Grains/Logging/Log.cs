@@ -41,14 +41,6 @@ internal static partial class Log
         Message = "heartbeat write failed")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1008, EventName = "live_resubscribed", Level = LogLevel.Warning,
-        Message = "live subscription for {symbol} was silent or failed; re-subscribed and re-synced to version {version}")]
-    public static partial void LiveResubscribed(ILogger logger, string symbol, long version);
-
-    [LoggerMessage(EventId = 1009, EventName = "live_subscription_failed", Level = LogLevel.Warning,
-        Message = "live subscription for {symbol} failed; will retry")]
-    public static partial void LiveSubscriptionFailed(ILogger logger, Exception exception, string symbol);
-
     [LoggerMessage(EventId = 1010, EventName = "shutdown", Level = LogLevel.Information,
         Message = "shutdown: {step}")]
     public static partial void Shutdown(ILogger logger, string step);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QuoteCluster.Hosting;
 using QuoteCluster.Ingest;
-using QuoteCluster.LiveUpdates;
+using QuoteCluster.Api.Live;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Benchmarks;

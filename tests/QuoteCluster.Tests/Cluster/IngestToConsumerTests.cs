@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
 using QuoteCluster.Configuration;
 using QuoteCluster.Hosting;
-using QuoteCluster.LiveUpdates;
+using QuoteCluster.Api.Live;
 using QuoteCluster.Tests.Support;
 
 namespace QuoteCluster.Tests.Cluster;

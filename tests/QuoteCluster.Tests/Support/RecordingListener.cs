@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using QuoteCluster.LiveUpdates;
+using QuoteCluster.Api.Live;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Tests.Support;

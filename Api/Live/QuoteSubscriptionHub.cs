@@ -1,23 +1,16 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using QuoteCluster.Configuration;
-using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 using QuoteCluster.Streams;
 using QuoteCluster.Symbols;
 
-namespace QuoteCluster.LiveUpdates;
-
-/// <summary>Receives the updates of one symbol inside a gateway: an SSE response, a WebSocket, a test.</summary>
-public interface IQuoteListener
-{
-    /// <summary>Called with strictly increasing versions per symbol; must not block.</summary>
-    void OnQuote(QuoteUpdate update);
-}
+namespace QuoteCluster.Api.Live;
 
 /// <summary>
 /// A gateway's single subscription per symbol, fanned out to its own listeners, and healed: every resync interval
@@ -145,7 +138,7 @@ public sealed class QuoteSubscriptionHub(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Log.LiveSubscriptionFailed(hub._logger, e, symbol);
+                LiveLog.LiveSubscriptionFailed(hub._logger, e, symbol);
                 return;
             }
 
@@ -155,7 +148,7 @@ public sealed class QuoteSubscriptionHub(
             {
                 await ResubscribeAsync(cancellationToken);
                 Interlocked.Increment(ref Resubscriptions);
-                Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
+                LiveLog.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
             }
 
             if (snapshot is not null)
@@ -195,7 +188,7 @@ public sealed class QuoteSubscriptionHub(
                     error =>
                     {
                         _broken = true;
-                        Log.LiveSubscriptionFailed(hub._logger, error, symbol);
+                        LiveLog.LiveSubscriptionFailed(hub._logger, error, symbol);
                         return Task.CompletedTask;
                     });
                 _broken = false;
@@ -203,7 +196,7 @@ public sealed class QuoteSubscriptionHub(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _broken = true;
-                Log.LiveSubscriptionFailed(hub._logger, e, symbol);
+                LiveLog.LiveSubscriptionFailed(hub._logger, e, symbol);
             }
             finally
             {
@@ -226,5 +219,16 @@ public sealed class QuoteSubscriptionHub(
                 }
             }
         }
+    }
+}
+
+public static class QuoteSubscriptionHubRegistration
+{
+    /// <summary>The live-update fan-out of an API gateway: one stream subscription per symbol, healed.</summary>
+    public static IServiceCollection AddQuoteSubscriptionHub(this IServiceCollection services)
+    {
+        services.TryAddSingleton<QuoteSubscriptionHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuoteSubscriptionHub>());
+        return services;
     }
 }

@@ -1,0 +1,10 @@
+using QuoteCluster.Quotes;
+
+namespace QuoteCluster.Api.Live;
+
+/// <summary>Receives the updates of one symbol inside a gateway: an SSE response, a WebSocket, a test.</summary>
+public interface IQuoteListener
+{
+    /// <summary>Called with strictly increasing versions per symbol; must not block.</summary>
+    void OnQuote(QuoteUpdate update);
+}
