@@ -1,4 +1,3 @@
-using QuoteCluster.AlpacaSimulator;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Security;
 using QuoteCluster.Configuration;

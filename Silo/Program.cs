@@ -1,4 +1,3 @@
-using QuoteCluster.AlpacaSimulator;
 using QuoteCluster.Hosting;
 using QuoteCluster.Security;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using QuoteCluster.Configuration;
+using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
 using QuoteCluster.Streams;
@@ -138,7 +139,7 @@ public sealed class QuoteSubscriptionHub(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LiveLog.LiveSubscriptionFailed(hub._logger, e, symbol);
+                Log.LiveSubscriptionFailed(hub._logger, e, symbol);
                 return;
             }
 
@@ -148,7 +149,7 @@ public sealed class QuoteSubscriptionHub(
             {
                 await ResubscribeAsync(cancellationToken);
                 Interlocked.Increment(ref Resubscriptions);
-                LiveLog.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
+                Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
             }
 
             if (snapshot is not null)
@@ -188,7 +189,7 @@ public sealed class QuoteSubscriptionHub(
                     error =>
                     {
                         _broken = true;
-                        LiveLog.LiveSubscriptionFailed(hub._logger, error, symbol);
+                        Log.LiveSubscriptionFailed(hub._logger, error, symbol);
                         return Task.CompletedTask;
                     });
                 _broken = false;
@@ -196,7 +197,7 @@ public sealed class QuoteSubscriptionHub(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _broken = true;
-                LiveLog.LiveSubscriptionFailed(hub._logger, e, symbol);
+                Log.LiveSubscriptionFailed(hub._logger, e, symbol);
             }
             finally
             {

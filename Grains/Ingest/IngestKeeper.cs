@@ -10,7 +10,7 @@ namespace QuoteCluster.Ingest;
 /// loss the feed restarts on a survivor as soon as membership declares the loss, rather than at the next reminder tick
 /// (reminders fire once a minute at best).
 /// </summary>
-internal sealed class IngestKeeper(
+public sealed class IngestKeeper(
     IGrainFactory grains,
     IClusterMembershipService membership,
     QuoteClusterOptions options,

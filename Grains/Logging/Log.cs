@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace QuoteCluster.Logging;
 
 /// <summary>The structured events of the system; each event name is the `event_type` of its JSON log line.</summary>
-internal static partial class Log
+public static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "quote", Level = LogLevel.Debug,
         Message = "quote {symbol} bid={bid} ask={ask} price={price} ({quotes_in_batch} quotes coalesced)")]
@@ -40,6 +40,14 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, EventName = "heartbeat_failed", Level = LogLevel.Warning,
         Message = "heartbeat write failed")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1008, EventName = "live_resubscribed", Level = LogLevel.Warning,
+        Message = "live subscription for {symbol} was silent or failed; re-subscribed and re-synced to version {version}")]
+    public static partial void LiveResubscribed(ILogger logger, string symbol, long version);
+
+    [LoggerMessage(EventId = 1009, EventName = "live_subscription_failed", Level = LogLevel.Warning,
+        Message = "live subscription for {symbol} failed; will retry")]
+    public static partial void LiveSubscriptionFailed(ILogger logger, Exception exception, string symbol);
 
     [LoggerMessage(EventId = 1010, EventName = "shutdown", Level = LogLevel.Information,
         Message = "shutdown: {step}")]

@@ -45,7 +45,7 @@ internal static class FirestoreRuns
             ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]);
         CountingQuoteStore? counting = null;
         using var host = await BenchSilo.StartAsync(options, services =>
-            services.AddSingleton<IQuoteStore>(sp => counting = new CountingQuoteStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options))));
+            services.AddSingleton<IQuoteStore>(sp => counting = new CountingQuoteStore(QuoteStores.Create(sp, options))));
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var ingest = grains.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
         await Task.Delay(warmup);

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using QuoteCluster.Feeds.Alpaca;
 using QuoteCluster.Feeds.Simulation;
 using QuoteCluster.Symbols;

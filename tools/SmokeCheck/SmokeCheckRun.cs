@@ -1,4 +1,3 @@
-using QuoteCluster.AlpacaSimulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QuoteCluster.Configuration;
@@ -30,7 +29,7 @@ public static class SmokeCheckRun
         }
 
         CountingQuoteStore? counting = null;
-        builder.Services.AddSingleton<IQuoteStore>(sp => counting = new CountingQuoteStore(QuoteClusterHostingExtensions.CreateQuoteStore(sp, options)));
+        builder.Services.AddSingleton<IQuoteStore>(sp => counting = new CountingQuoteStore(QuoteStores.Create(sp, options)));
         using var host = builder.Build();
         try
         {

@@ -83,7 +83,7 @@ public class ConfigurationTests
     public void Alpaca_settings_are_read_with_their_defaults()
     {
         var options = QuoteClusterTestCluster.Options(("MARKET_FEED", "alpaca"), ("ALPACA_KEY_ID", "k"), ("ALPACA_SECRET_KEY", "s"), ("ALPACA_CODEC", "json"));
-        var settings = QuoteClusterHostingExtensions.AlpacaSettings(options);
+        var settings = MarketDataFeedFactory.AlpacaSettings(options);
         Assert.Equal(new Uri("wss://stream.data.alpaca.markets/v2/iex"), settings.Endpoint);
         Assert.Equal(("k", "s"), (settings.KeyId, settings.SecretKey));
         Assert.Equal(AlpacaCodec.Json, settings.Codec);

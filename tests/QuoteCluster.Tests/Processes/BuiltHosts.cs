@@ -14,7 +14,7 @@ public static class BuiltHosts
 
     public static string Api => Find("Api", "QuoteCluster.Api.dll");
 
-    public static string AlpacaSimulator => Find(Path.Combine("tools", "AlpacaSimulator"), "QuoteCluster.AlpacaSimulator.dll");
+    public static string AlpacaSimulator => Find(Path.Combine("tools", "AlpacaSimulator.Host"), "QuoteCluster.AlpacaSimulator.Host.dll");
 
     private static string Find(string project, string assembly)
     {

@@ -34,7 +34,7 @@ public static class QuoteClusterTestCluster
                 // Against a real Firestore the recorder wraps the configured store; otherwise it stands in for it.
                 silo.Services.AddSingleton(sp => options.DryRun
                     ? store.ForSilo(siloOptions.SiloName)
-                    : store.ForSilo(siloOptions.SiloName, QuoteClusterHostingExtensions.CreateQuoteStore(sp, options)));
+                    : store.ForSilo(siloOptions.SiloName, QuoteStores.Create(sp, options)));
             }
 
             if (time is not null)

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using QuoteCluster.AlpacaSimulator;
 using QuoteCluster.Configuration;
-using QuoteCluster.Hosting;
 
-namespace QuoteCluster.AlpacaSimulator;
+namespace QuoteCluster.Hosting;
 
 /// <summary>
 /// The embedded default's market: when nothing points the Alpaca feed anywhere, this process runs the simulator on a

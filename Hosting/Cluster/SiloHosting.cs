@@ -1,0 +1,97 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using QuoteCluster.Configuration;
+using QuoteCluster.Feeds;
+using QuoteCluster.Ingest;
+using QuoteCluster.Storage;
+using QuoteCluster.Storage.Firestore;
+using QuoteCluster.Streams;
+
+namespace QuoteCluster.Hosting;
+
+/// <summary>A cluster member: the Silo process, the Api on the embedded default, and test clusters.</summary>
+public static class SiloHosting
+{
+    public static QuoteClusterOptions AddQuoteClusterSilo(this IHostApplicationBuilder builder, string role = "silo")
+    {
+        var options = builder.AddQuoteClusterBasics(role);
+        builder.UseOrleans(silo =>
+        {
+            if (options.ClusterMode == ClusterMode.Redis)
+            {
+                silo.UseRedisCluster(options);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(
+                    siloPort: options.SiloPort,
+                    gatewayPort: options.GatewayPort,
+                    serviceId: QuoteClusterHostingExtensions.ServiceId,
+                    clusterId: QuoteClusterHostingExtensions.ServiceId);
+            }
+
+            silo.AddQuoteCluster(options);
+        });
+        return options;
+    }
+
+    /// <summary>Everything a silo needs for QuoteCluster's grains; test clusters call it too, with their own clustering.</summary>
+    public static ISiloBuilder AddQuoteCluster(this ISiloBuilder silo, QuoteClusterOptions options)
+    {
+        if (options.ClusterMode != ClusterMode.Redis)
+        {
+            // Redis mode keeps these in Redis (UseRedisCluster); everywhere else they live and die with the process.
+            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.UseInMemoryReminderService();
+        }
+
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.IngestReminderPeriod.TotalSeconds)));
+        silo.AddMemoryStreams(QuoteStreams.Provider, streams =>
+        {
+            streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            {
+                // The defaults (one event per 100 ms poll) add about 200 ms to every update; quotes need less.
+                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+                o.BatchContainerBatchSize = 256;
+            }));
+
+            // Quotes are never replayed (consumers re-sync from the grains), so the cache need not keep minutes of
+            // events: the defaults (5 to 30 minutes) hold hundreds of MB at tens of thousands of events per second.
+            streams.ConfigureCacheEviction(eviction => eviction.Configure(o =>
+            {
+                o.DataMinTimeInCache = TimeSpan.FromSeconds(2);
+                o.DataMaxAgeInCache = TimeSpan.FromSeconds(10);
+            }));
+        });
+        if (options.Dashboard)
+        {
+            silo.AddDashboard();
+        }
+
+        var services = silo.Services;
+        services.TryAddSingleton(options);
+        services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
+        services.TryAddSingleton(DocumentPaths.From(options));
+        if (options.StorageMode == StorageMode.Firestore)
+        {
+            // Created now, so missing credentials or project stop start-up with one line instead of failing later.
+            services.TryAddSingleton(FirestoreClient.Create(options));
+        }
+
+        services.TryAddSingleton(sp => QuoteStores.Create(sp, options));
+        services.TryAddSingleton<IMarketDataFeedFactory>(sp => new MarketDataFeedFactory(options,
+            sp.GetRequiredKeyedService<TimeProvider>(QuoteClusterTime.Key), sp.GetRequiredService<ILoggerFactory>()));
+        if (options.IngestAutoStart)
+        {
+            services.AddHostedService<IngestKeeper>();
+        }
+
+        services.AddHostedService<ClusterShutdown>();
+        return silo;
+    }
+}

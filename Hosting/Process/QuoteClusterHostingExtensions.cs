@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Metrics;
+using QuoteCluster.Configuration;
+using QuoteCluster.Logging;
+using QuoteCluster.Observability;
+
+namespace QuoteCluster.Hosting;
+
+/// <summary>What every QuoteCluster process is made of, whatever its role.</summary>
+public static class QuoteClusterHostingExtensions
+{
+    public const string ServiceId = "quotecluster";
+
+    /// <summary>How long a stop may take; Kubernetes' termination grace period must outlast it.</summary>
+    public static TimeSpan ShutdownTimeout { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Settings, JSON logs, the clock, metrics export, bounded shutdown and STOP_AFTER_SECONDS.</summary>
+    public static QuoteClusterOptions AddQuoteClusterBasics(this IHostApplicationBuilder builder, string role)
+    {
+        var options = QuoteClusterSettings.Load(builder.Configuration);
+        builder.Services.TryAddSingleton(options);
+        builder.Services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddHostedService<StopAfterService>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(QuoteClusterMetrics.MeterName, "Microsoft.Orleans", "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);
+        builder.Logging.AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>();
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        using var startupLogs = LoggerFactory.Create(l => l
+            .AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>());
+        Log.Startup(startupLogs.CreateLogger("QuoteCluster"), role, options.ClusterMode.ToString().ToLowerInvariant(),
+            options.StorageMode == StorageMode.DryRun ? "dry-run" : "firestore", options.MarketFeed);
+        return options;
+    }
+}
