@@ -14,7 +14,7 @@ using QuoteCluster.Feeds.Alpaca;
 namespace QuoteCluster.AlpacaSimulator;
 
 /// <summary>
-/// A loopback server that speaks Alpaca's real-time stock stream (v2) as ALPACA-PROTOCOL.md describes it, in JSON and
+/// A loopback server that speaks Alpaca's real-time stock stream (v2) as docs/alpaca.md describes it, in JSON and
 /// msgpack, serving generated quotes and trades and acting out the faults a client must survive.
 /// </summary>
 public sealed class AlpacaSimulatorServer : IAsyncDisposable

@@ -55,7 +55,7 @@ public sealed record SimulatorOptions
             "malformed-every", "silent", "silent-after", "declare-slow-after",
         };
         var unknown = flags.AsEnumerable().Select(f => f.Key).FirstOrDefault(k => !known.Contains(k));
-        if (unknown is not null) throw new ArgumentException($"unknown flag --{unknown}; see README.md (Alpaca simulator) for the flags");
+        if (unknown is not null) throw new ArgumentException($"unknown flag --{unknown}; see docs/alpaca.md (The simulator) for the flags");
 
         var faults = new SimulatorFaults
         {
