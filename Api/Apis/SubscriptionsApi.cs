@@ -59,7 +59,3 @@ public static class SubscriptionsApi
 
     private static IIngestGrain Ingest(IClusterClient cluster) => cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
 }
-
-public sealed record SubscriptionRequest(IReadOnlyList<string>? Symbols);
-
-public sealed record SymbolsView(IReadOnlyList<string> Symbols);

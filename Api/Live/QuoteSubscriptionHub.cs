@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
@@ -219,16 +218,5 @@ public sealed class QuoteSubscriptionHub(
                 }
             }
         }
-    }
-}
-
-public static class QuoteSubscriptionHubRegistration
-{
-    /// <summary>The live-update fan-out of an API gateway: one stream subscription per symbol, healed.</summary>
-    public static IServiceCollection AddQuoteSubscriptionHub(this IServiceCollection services)
-    {
-        services.TryAddSingleton<QuoteSubscriptionHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<QuoteSubscriptionHub>());
-        return services;
     }
 }
