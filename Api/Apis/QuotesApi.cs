@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
 using QuoteCluster.Symbols;
 
@@ -24,10 +23,14 @@ public static class QuotesApi
             return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", error));
         }
 
-        var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
-        var latest = tracked.Contains(normalized) ? await cluster.GetGrain<ISymbolGrain>(normalized).GetLatestAsync() : null;
+        if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested([normalized]) is { } notIngested)
+        {
+            return TypedResults.NotFound(new ProblemDetailsView("not_tracked", notIngested));
+        }
+
+        var latest = await cluster.GetGrain<ISymbolGrain>(normalized).GetLatestAsync();
         return latest is null
-            ? TypedResults.NotFound(new ProblemDetailsView("not_tracked", $"No quote for '{normalized}': the symbol is not ingested or has had no quote yet."))
+            ? TypedResults.NotFound(new ProblemDetailsView("not_tracked", $"No quote for '{normalized}' yet."))
             : TypedResults.Ok(QuoteView.From(latest));
     }
 
@@ -37,7 +40,7 @@ public static class QuotesApi
         try
         {
             wanted = string.IsNullOrWhiteSpace(symbols)
-                ? await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync()
+                ? (await IngestedSymbols.ReadAsync(cluster)).All
                 : Symbol.ParseList(symbols);
         }
         catch (InvalidSymbolException e)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using QuoteCluster.Api.Live;
-using QuoteCluster.Ingest;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;
@@ -18,8 +17,8 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
             return Fail(StatusCodes.Status400BadRequest, "invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}.");
         }
 
-        var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
-        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : tracked, maxHz, null, StatusCodes.Status200OK);
+        var ingested = await IngestedSymbols.ReadAsync(cluster);
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : ingested.All, maxHz, null, StatusCodes.Status200OK);
 
         IReadOnlyList<string> wanted;
         try
@@ -31,9 +30,8 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
             return Fail(StatusCodes.Status400BadRequest, "invalid_symbol", e.Message);
         }
 
-        var untracked = wanted.Where(s => !tracked.Contains(s)).ToList();
-        return untracked.Count > 0
-            ? Fail(StatusCodes.Status404NotFound, "not_tracked", $"Not ingested: {string.Join(", ", untracked)}. Add them with POST /api/subscriptions first.")
+        return ingested.NotIngested(wanted) is { } notIngested
+            ? Fail(StatusCodes.Status404NotFound, "not_tracked", notIngested)
             : new StreamRequest(wanted, maxHz, null, StatusCodes.Status200OK);
     }
 

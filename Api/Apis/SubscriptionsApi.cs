@@ -48,13 +48,12 @@ public static class SubscriptionsApi
             return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", error));
         }
 
-        var ingest = Ingest(cluster);
-        if (!(await ingest.GetSymbolsAsync()).Contains(normalized))
+        if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested([normalized]) is { } notIngested)
         {
-            return TypedResults.NotFound(new ProblemDetailsView("not_tracked", $"'{normalized}' is not ingested."));
+            return TypedResults.NotFound(new ProblemDetailsView("not_tracked", notIngested));
         }
 
-        return TypedResults.Ok(new SymbolsView(await ingest.RemoveSymbolsAsync([normalized])));
+        return TypedResults.Ok(new SymbolsView(await Ingest(cluster).RemoveSymbolsAsync([normalized])));
     }
 
     private static IIngestGrain Ingest(IClusterClient cluster) => cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
