@@ -10,31 +10,33 @@ public static class QuotesApi
     public static IEndpointRouteBuilder MapQuotesApi(this IEndpointRouteBuilder endpoints)
     {
         var quotes = endpoints.MapGroup("/api/quotes").WithTags("Quotes");
-        quotes.MapGet("/", GetQuotesAsync).WithSummary("Latest quote of each requested symbol, or of every ingested symbol.");
-        quotes.MapGet("/{symbol}", GetQuoteAsync).WithSummary("Latest quote of one symbol.");
+        quotes.MapGet("/", GetQuotesAsync).WithSummary("Latest quote of each requested symbol, or of every ingested symbol.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        quotes.MapGet("/{symbol}", GetQuoteAsync).WithSummary("Latest quote of one symbol.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
-    internal static async Task<Results<Ok<QuoteView>, NotFound<ProblemDetailsView>, BadRequest<ProblemDetailsView>>> GetQuoteAsync(
+    internal static async Task<Results<Ok<QuoteView>, ProblemHttpResult>> GetQuoteAsync(
         string symbol, IClusterClient cluster)
     {
         if (!Symbol.TryNormalize(symbol, out var normalized, out var error))
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", error));
+            return ApiProblems.BadRequest("invalid_symbol", error);
         }
 
         if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested([normalized]) is { } notIngested)
         {
-            return TypedResults.NotFound(new ProblemDetailsView("not_tracked", notIngested));
+            return ApiProblems.NotFound("not_tracked", notIngested);
         }
 
         var latest = await cluster.GetGrain<ISymbolGrain>(normalized).GetLatestAsync();
         return latest is null
-            ? TypedResults.NotFound(new ProblemDetailsView("not_tracked", $"No quote for '{normalized}' yet."))
+            ? ApiProblems.NotFound("not_tracked", $"No quote for '{normalized}' yet.")
             : TypedResults.Ok(QuoteView.From(latest));
     }
 
-    internal static async Task<Results<Ok<QuoteView[]>, BadRequest<ProblemDetailsView>>> GetQuotesAsync(string? symbols, IClusterClient cluster)
+    internal static async Task<Results<Ok<QuoteView[]>, ProblemHttpResult>> GetQuotesAsync(string? symbols, IClusterClient cluster)
     {
         IReadOnlyList<string> wanted;
         try
@@ -45,7 +47,7 @@ public static class QuotesApi
         }
         catch (InvalidSymbolException e)
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", e.Message));
+            return ApiProblems.BadRequest("invalid_symbol", e.Message);
         }
 
         var latest = await Task.WhenAll(wanted.Select(s => cluster.GetGrain<ISymbolGrain>(s).GetLatestAsync()));

@@ -1,11 +1,12 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;
 
 /// <summary>A streaming client's request, validated: symbols (default: all ingested) and its update rate cap.</summary>
-internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxHz, ProblemDetailsView? Problem, int StatusCode)
+internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxHz, ProblemHttpResult? Refusal)
 {
     public const double MaxAllowedHz = 100;
 
@@ -14,11 +15,11 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
     {
         if (maxHz is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > MaxAllowedHz))
         {
-            return Fail(StatusCodes.Status400BadRequest, "invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}.");
+            return Refuse(ApiProblems.BadRequest("invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}."));
         }
 
         var ingested = await IngestedSymbols.ReadAsync(cluster);
-        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : ingested.All, maxHz, null, StatusCodes.Status200OK);
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : ingested.All, maxHz, null);
 
         IReadOnlyList<string> wanted;
         try
@@ -27,12 +28,12 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
         }
         catch (InvalidSymbolException e)
         {
-            return Fail(StatusCodes.Status400BadRequest, "invalid_symbol", e.Message);
+            return Refuse(ApiProblems.BadRequest("invalid_symbol", e.Message));
         }
 
         return ingested.NotIngested(wanted) is { } notIngested
-            ? Fail(StatusCodes.Status404NotFound, "not_tracked", notIngested)
-            : new StreamRequest(wanted, maxHz, null, StatusCodes.Status200OK);
+            ? Refuse(ApiProblems.NotFound("not_tracked", notIngested))
+            : new StreamRequest(wanted, maxHz, null);
     }
 
     /// <summary>
@@ -41,19 +42,17 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
     /// </summary>
     public async Task<IDisposable?> AdmitAsync(HttpContext context, LiveConnections connections)
     {
-        if (Problem is not null)
+        if (Refusal is not null)
         {
-            context.Response.StatusCode = StatusCode;
-            await context.Response.WriteAsJsonAsync(Problem);
+            await Refusal.ExecuteAsync(context);
             return null;
         }
 
         if (connections.TryEnter(out var lease)) return lease;
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
-            $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
+        await ApiProblems.ServiceUnavailable("connection_limit",
+            $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later.").ExecuteAsync(context);
         return null;
     }
 
-    private static StreamRequest Fail(int status, string error, string message) => new([], null, new ProblemDetailsView(error, message), status);
+    private static StreamRequest Refuse(ProblemHttpResult refusal) => new([], null, refusal);
 }

@@ -32,8 +32,7 @@ public static class WebSocketApi
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("websocket_required", "This route speaks WebSocket only."));
+            await ApiProblems.BadRequest("websocket_required", "This route speaks WebSocket only.").ExecuteAsync(context);
             return;
         }
 

@@ -1,3 +1,0 @@
-namespace QuoteCluster.Api;
-
-public sealed record ProblemDetailsView(string Error, string Message);
