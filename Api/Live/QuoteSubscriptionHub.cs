@@ -36,8 +36,6 @@ public sealed class QuoteSubscriptionHub(
 
     public int SymbolCount => _symbols.Count;
 
-    public long Resubscriptions => _symbols.Values.Sum(s => s.Resubscriptions);
-
     /// <summary>Adds a listener for <paramref name="symbol"/>; it first receives the latest quote, if there is one.</summary>
     public async Task<IAsyncDisposable> SubscribeAsync(string symbol, IQuoteListener listener, CancellationToken cancellationToken = default)
     {
@@ -46,9 +44,6 @@ public sealed class QuoteSubscriptionHub(
         await subscription.AddAsync(listener, cancellationToken);
         return new Registration(subscription, listener);
     }
-
-    public QuoteUpdate? Latest(string symbol) =>
-        _symbols.TryGetValue(Symbol.Normalize(symbol), out var subscription) ? subscription.Latest : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,8 +76,11 @@ public sealed class QuoteSubscriptionHub(
     {
         private int _disposed;
 
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(subscription.RemoveAsync(listener)) : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) subscription.Remove(listener);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class SymbolSubscription(string symbol, QuoteSubscriptionHub hub)
@@ -95,8 +93,6 @@ public sealed class QuoteSubscriptionHub(
         private QuoteUpdate? _latest;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
-
-        public long Resubscriptions;
 
         public async Task AddAsync(IQuoteListener listener, CancellationToken cancellationToken)
         {
@@ -117,15 +113,13 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
-        public async Task RemoveAsync(IQuoteListener listener)
+        public void Remove(IQuoteListener listener)
         {
+            // The subscription stays while the symbol is served at all; an idle one costs one stream subscription.
             lock (_gate)
             {
                 _listeners = [.. _listeners.Where(l => !ReferenceEquals(l, listener))];
             }
-
-            // The subscription stays while the symbol is served at all; an idle one costs one stream subscription.
-            await Task.CompletedTask;
         }
 
         public async Task ResyncAsync(CancellationToken cancellationToken)
@@ -146,7 +140,6 @@ public sealed class QuoteSubscriptionHub(
             if (_broken || missed)
             {
                 await ResubscribeAsync(cancellationToken);
-                Interlocked.Increment(ref Resubscriptions);
                 LiveLog.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
             }
 
