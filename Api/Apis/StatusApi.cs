@@ -57,7 +57,7 @@ public static class StatusApi
         cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
 
     /// <summary>
-    /// The rule of the UIs our users run (shared CONFIG.md): LIVE while the heartbeat is at most HEARTBEAT_STALE_AFTER_S
+    /// The rule of the UIs our users run (docs/configuration.md): LIVE while the heartbeat is at most HEARTBEAT_STALE_AFTER_S
     /// old, STALE when older, OFFLINE with no heartbeat or no authenticated feed connection.
     /// </summary>
     public static string Classify(FeedStatus? status, double? heartbeatAgeSeconds, TimeSpan staleAfter) =>

@@ -17,7 +17,7 @@ namespace QuoteCluster.Api.Live;
 /// the listeners re-synced from the grain's latest quote.
 /// </summary>
 /// <remarks>
-/// Memory streams can lose events and go silent without an error when a silo dies (shared ORLEANS-NOTES.md), so the
+/// Memory streams can lose events and go silent without an error when a silo dies (docs/orleans-behaviours.md), so the
 /// snapshot comparison, not the stream, is what guarantees every listener converges on the latest value.
 /// </remarks>
 public sealed class QuoteSubscriptionHub(
