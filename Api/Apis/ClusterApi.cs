@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace QuoteCluster.Api;
@@ -42,15 +41,3 @@ public static class ClusterApi
     private static bool IsGrainClass(string grainType, string className) =>
         grainType.Split(',')[0].EndsWith("." + className, StringComparison.Ordinal);
 }
-
-public sealed record ClusterView(
-    [property: JsonPropertyName("silos")] SiloView[] Silos,
-    [property: JsonPropertyName("dead_silos")] int DeadSilos,
-    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);
-
-public sealed record SiloView(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("address")] string Address,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("symbol_grains")] int SymbolGrains,
-    [property: JsonPropertyName("hosts_ingest")] bool HostsIngest);

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
 using QuoteCluster.Symbols;
 
@@ -11,55 +10,47 @@ public static class QuotesApi
     public static IEndpointRouteBuilder MapQuotesApi(this IEndpointRouteBuilder endpoints)
     {
         var quotes = endpoints.MapGroup("/api/quotes").WithTags("Quotes");
-        quotes.MapGet("/", GetQuotesAsync).WithSummary("Latest quote of each requested symbol, or of every ingested symbol.");
-        quotes.MapGet("/{symbol}", GetQuoteAsync).WithSummary("Latest quote of one symbol.");
+        quotes.MapGet("/", GetQuotesAsync).WithSummary("Latest quote of each requested symbol, or of every ingested symbol.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        quotes.MapGet("/{symbol}", GetQuoteAsync).WithSummary("Latest quote of one symbol.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
-    internal static async Task<Results<Ok<QuoteView>, NotFound<ProblemDetailsView>, BadRequest<ProblemDetailsView>>> GetQuoteAsync(
+    internal static async Task<Results<Ok<QuoteView>, ProblemHttpResult>> GetQuoteAsync(
         string symbol, IClusterClient cluster)
     {
         if (!Symbol.TryNormalize(symbol, out var normalized, out var error))
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", error));
+            return ApiProblems.BadRequest("invalid_symbol", error);
         }
 
-        var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
-        var latest = tracked.Contains(normalized) ? await cluster.GetGrain<ISymbolGrain>(normalized).GetLatestAsync() : null;
+        if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested([normalized]) is { } notIngested)
+        {
+            return ApiProblems.NotFound("not_tracked", notIngested);
+        }
+
+        var latest = await cluster.GetGrain<ISymbolGrain>(normalized).GetLatestAsync();
         return latest is null
-            ? TypedResults.NotFound(new ProblemDetailsView("not_tracked", $"No quote for '{normalized}': the symbol is not ingested or has had no quote yet."))
+            ? ApiProblems.NotFound("not_tracked", $"No quote for '{normalized}' yet.")
             : TypedResults.Ok(QuoteView.From(latest));
     }
 
-    internal static async Task<Results<Ok<QuoteView[]>, BadRequest<ProblemDetailsView>>> GetQuotesAsync(string? symbols, IClusterClient cluster)
+    internal static async Task<Results<Ok<QuoteView[]>, ProblemHttpResult>> GetQuotesAsync(string? symbols, IClusterClient cluster)
     {
         IReadOnlyList<string> wanted;
         try
         {
             wanted = string.IsNullOrWhiteSpace(symbols)
-                ? await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync()
+                ? (await IngestedSymbols.ReadAsync(cluster)).All
                 : Symbol.ParseList(symbols);
         }
         catch (InvalidSymbolException e)
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", e.Message));
+            return ApiProblems.BadRequest("invalid_symbol", e.Message);
         }
 
         var latest = await Task.WhenAll(wanted.Select(s => cluster.GetGrain<ISymbolGrain>(s).GetLatestAsync()));
         return TypedResults.Ok(latest.OfType<QuoteUpdate>().Select(QuoteView.From).ToArray());
     }
 }
-
-/// <summary>A quote as API clients see it: the Firestore field names plus the mid and the version.</summary>
-public sealed record QuoteView(
-    string Symbol, double Bid, double Ask, double Price, double Mid, long BidSize, long AskSize, double? LastPrice,
-    DateTimeOffset Ts, DateTimeOffset ReceivedAt, string Source, long Version)
-{
-    public static QuoteView From(QuoteUpdate update)
-    {
-        var q = update.Quote;
-        return new QuoteView(q.Symbol, q.Bid, q.Ask, q.Price, q.Mid, q.BidSize, q.AskSize, q.LastPrice, q.ExchangeTime, q.ReceivedAt, q.Source, update.Version);
-    }
-}
-
-public sealed record ProblemDetailsView(string Error, string Message);

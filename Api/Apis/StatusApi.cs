@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
@@ -58,7 +57,7 @@ public static class StatusApi
         cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetStatusAsync().WaitAsync(ClusterTimeout);
 
     /// <summary>
-    /// The rule of the UIs our users run (shared CONFIG.md): LIVE while the heartbeat is at most HEARTBEAT_STALE_AFTER_S
+    /// The rule of the UIs our users run (docs/configuration.md): LIVE while the heartbeat is at most HEARTBEAT_STALE_AFTER_S
     /// old, STALE when older, OFFLINE with no heartbeat or no authenticated feed connection.
     /// </summary>
     public static string Classify(FeedStatus? status, double? heartbeatAgeSeconds, TimeSpan staleAfter) =>
@@ -79,23 +78,3 @@ public static class StatusApi
         }
     }
 }
-
-public sealed record StreamStatusView(
-    [property: JsonPropertyName("alpaca_connected")] bool AlpacaConnected,
-    [property: JsonPropertyName("active_symbols")] IReadOnlyList<string> ActiveSymbols,
-    [property: JsonPropertyName("stream_count")] int StreamCount,
-    [property: JsonPropertyName("connected_clients")] int ConnectedClients,
-    [property: JsonPropertyName("gateway_symbol_subscriptions")] int GatewaySymbolSubscriptions,
-    [property: JsonPropertyName("heartbeat_age_s")] double? HeartbeatAgeSeconds,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("feed")] string? Feed,
-    [property: JsonPropertyName("feed_state")] string? FeedState,
-    [property: JsonPropertyName("last_error")] string? LastError,
-    [property: JsonPropertyName("quotes_per_sec")] double QuotesPerSecond,
-    [property: JsonPropertyName("last_symbol")] string? LastSymbol,
-    [property: JsonPropertyName("last_heartbeat_at")] DateTimeOffset? LastHeartbeatAt);
-
-public sealed record ReadinessView(
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("feed_state")] string? FeedState,
-    [property: JsonPropertyName("reason")] string? Reason);

@@ -1,8 +1,5 @@
-using System.Globalization;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
-using QuoteCluster.Ingest;
-using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;
 
@@ -76,59 +73,4 @@ public static class StreamApi
             foreach (var subscription in subscriptions) await subscription.DisposeAsync();
         }
     }
-}
-
-/// <summary>A streaming client's request, validated: symbols (default: all ingested) and its update rate cap.</summary>
-internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxHz, ProblemDetailsView? Problem, int StatusCode)
-{
-    public const double MaxAllowedHz = 100;
-
-    /// <param name="emptyMeansNone">WebSocket clients subscribe by message, so no symbols means none rather than all.</param>
-    public static async Task<StreamRequest> ResolveAsync(string? symbols, double? maxHz, IClusterClient cluster, bool emptyMeansNone = false)
-    {
-        if (maxHz is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > MaxAllowedHz))
-        {
-            return Fail(StatusCodes.Status400BadRequest, "invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}.");
-        }
-
-        var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
-        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : tracked, maxHz, null, StatusCodes.Status200OK);
-
-        IReadOnlyList<string> wanted;
-        try
-        {
-            wanted = Symbol.ParseList(symbols);
-        }
-        catch (InvalidSymbolException e)
-        {
-            return Fail(StatusCodes.Status400BadRequest, "invalid_symbol", e.Message);
-        }
-
-        var untracked = wanted.Where(s => !tracked.Contains(s)).ToList();
-        return untracked.Count > 0
-            ? Fail(StatusCodes.Status404NotFound, "not_tracked", $"Not ingested: {string.Join(", ", untracked)}. Add them with POST /api/subscriptions first.")
-            : new StreamRequest(wanted, maxHz, null, StatusCodes.Status200OK);
-    }
-
-    /// <summary>
-    /// Takes a connection slot for a valid request; otherwise, or when the gateway is full (API_MAX_CONNECTIONS), answers
-    /// with the reason and returns null.
-    /// </summary>
-    public async Task<IDisposable?> AdmitAsync(HttpContext context, LiveConnections connections)
-    {
-        if (Problem is not null)
-        {
-            context.Response.StatusCode = StatusCode;
-            await context.Response.WriteAsJsonAsync(Problem);
-            return null;
-        }
-
-        if (connections.TryEnter(out var lease)) return lease;
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        await context.Response.WriteAsJsonAsync(new ProblemDetailsView("connection_limit",
-            $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later."));
-        return null;
-    }
-
-    private static StreamRequest Fail(int status, string error, string message) => new([], null, new ProblemDetailsView(error, message), status);
 }

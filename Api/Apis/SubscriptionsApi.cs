@@ -12,17 +12,19 @@ public static class SubscriptionsApi
         var subscriptions = endpoints.MapGroup("/api/subscriptions").WithTags("Subscriptions");
         subscriptions.MapGet("/", async (IClusterClient cluster) => TypedResults.Ok(new SymbolsView(await Ingest(cluster).GetSymbolsAsync())))
             .WithSummary("The symbols the cluster ingests.");
-        subscriptions.MapPost("/", AddAsync).WithSummary("Adds symbols (upper-cased); all or nothing.");
-        subscriptions.MapDelete("/{symbol}", RemoveAsync).WithSummary("Stops ingesting a symbol.");
+        subscriptions.MapPost("/", AddAsync).WithSummary("Adds symbols (upper-cased); all or nothing.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        subscriptions.MapDelete("/{symbol}", RemoveAsync).WithSummary("Stops ingesting a symbol.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
-    internal static async Task<Results<Ok<SymbolsView>, BadRequest<ProblemDetailsView>, Conflict<ProblemDetailsView>>> AddAsync(
+    internal static async Task<Results<Ok<SymbolsView>, ProblemHttpResult>> AddAsync(
         SubscriptionRequest? request, IClusterClient cluster)
     {
         if (request?.Symbols is not { Count: > 0 } requested)
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_request", "The body must be {\"symbols\":[\"AAPL\", ...]} with at least one symbol."));
+            return ApiProblems.BadRequest("invalid_request", "The body must be {\"symbols\":[\"AAPL\", ...]} with at least one symbol.");
         }
 
         try
@@ -32,34 +34,29 @@ public static class SubscriptionsApi
         }
         catch (InvalidSymbolException e)
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", e.Message));
+            return ApiProblems.BadRequest("invalid_symbol", e.Message);
         }
         catch (SymbolLimitExceededException e)
         {
-            return TypedResults.Conflict(new ProblemDetailsView("symbol_limit", e.Message));
+            return ApiProblems.Conflict("symbol_limit", e.Message);
         }
     }
 
-    internal static async Task<Results<Ok<SymbolsView>, BadRequest<ProblemDetailsView>, NotFound<ProblemDetailsView>>> RemoveAsync(
+    internal static async Task<Results<Ok<SymbolsView>, ProblemHttpResult>> RemoveAsync(
         string symbol, IClusterClient cluster)
     {
         if (!Symbol.TryNormalize(symbol, out var normalized, out var error))
         {
-            return TypedResults.BadRequest(new ProblemDetailsView("invalid_symbol", error));
+            return ApiProblems.BadRequest("invalid_symbol", error);
         }
 
-        var ingest = Ingest(cluster);
-        if (!(await ingest.GetSymbolsAsync()).Contains(normalized))
+        if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested([normalized]) is { } notIngested)
         {
-            return TypedResults.NotFound(new ProblemDetailsView("not_tracked", $"'{normalized}' is not ingested."));
+            return ApiProblems.NotFound("not_tracked", notIngested);
         }
 
-        return TypedResults.Ok(new SymbolsView(await ingest.RemoveSymbolsAsync([normalized])));
+        return TypedResults.Ok(new SymbolsView(await Ingest(cluster).RemoveSymbolsAsync([normalized])));
     }
 
     private static IIngestGrain Ingest(IClusterClient cluster) => cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
 }
-
-public sealed record SubscriptionRequest(IReadOnlyList<string>? Symbols);
-
-public sealed record SymbolsView(IReadOnlyList<string> Symbols);

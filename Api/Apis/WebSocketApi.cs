@@ -4,7 +4,6 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using QuoteCluster.Api.Live;
-using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
 using QuoteCluster.Symbols;
 
@@ -33,8 +32,7 @@ public static class WebSocketApi
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsJsonAsync(new ProblemDetailsView("websocket_required", "This route speaks WebSocket only."));
+            await ApiProblems.BadRequest("websocket_required", "This route speaks WebSocket only.").ExecuteAsync(context);
             return;
         }
 
@@ -162,11 +160,9 @@ public static class WebSocketApi
                 return;
             }
 
-            var tracked = await cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync();
-            var untracked = normalized.Where(s => !tracked.Contains(s)).ToList();
-            if (untracked.Count > 0)
+            if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested(normalized) is { } notIngested)
             {
-                await SendAsync(new ServerMessage("error", Message: $"Not ingested: {string.Join(", ", untracked)}. Add them with POST /api/subscriptions first; nothing was subscribed."), stop);
+                await SendAsync(new ServerMessage("error", Message: $"{notIngested} Nothing was subscribed."), stop);
                 return;
             }
 

@@ -50,7 +50,7 @@ public sealed class EncodedQuotes(JsonSerializerOptions restJson)
 
     private sealed record SpotPriceMessage(string Type, SpotPrice Update, DateTimeOffset Timestamp);
 
-    /// <summary>The fields our users' WebSocket clients read (shared seeds: `spot_price_update`).</summary>
+    /// <summary>The `update` of a `spot_price_update`, under the field names our users' WebSocket clients read.</summary>
     private sealed record SpotPrice(
         [property: JsonPropertyName("symbol")] string Symbol,
         [property: JsonPropertyName("bid_price")] double BidPrice,

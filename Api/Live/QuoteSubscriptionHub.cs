@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
@@ -19,7 +18,7 @@ namespace QuoteCluster.Api.Live;
 /// the listeners re-synced from the grain's latest quote.
 /// </summary>
 /// <remarks>
-/// Memory streams can lose events and go silent without an error when a silo dies (shared ORLEANS-NOTES.md), so the
+/// Memory streams can lose events and go silent without an error when a silo dies (docs/orleans-behaviours.md), so the
 /// snapshot comparison, not the stream, is what guarantees every listener converges on the latest value.
 /// </remarks>
 public sealed class QuoteSubscriptionHub(
@@ -38,8 +37,6 @@ public sealed class QuoteSubscriptionHub(
 
     public int SymbolCount => _symbols.Count;
 
-    public long Resubscriptions => _symbols.Values.Sum(s => s.Resubscriptions);
-
     /// <summary>Adds a listener for <paramref name="symbol"/>; it first receives the latest quote, if there is one.</summary>
     public async Task<IAsyncDisposable> SubscribeAsync(string symbol, IQuoteListener listener, CancellationToken cancellationToken = default)
     {
@@ -48,9 +45,6 @@ public sealed class QuoteSubscriptionHub(
         await subscription.AddAsync(listener, cancellationToken);
         return new Registration(subscription, listener);
     }
-
-    public QuoteUpdate? Latest(string symbol) =>
-        _symbols.TryGetValue(Symbol.Normalize(symbol), out var subscription) ? subscription.Latest : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -83,8 +77,11 @@ public sealed class QuoteSubscriptionHub(
     {
         private int _disposed;
 
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(subscription.RemoveAsync(listener)) : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) subscription.Remove(listener);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class SymbolSubscription(string symbol, QuoteSubscriptionHub hub)
@@ -97,8 +94,6 @@ public sealed class QuoteSubscriptionHub(
         private QuoteUpdate? _latest;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
-
-        public long Resubscriptions;
 
         public async Task AddAsync(IQuoteListener listener, CancellationToken cancellationToken)
         {
@@ -119,15 +114,13 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
-        public async Task RemoveAsync(IQuoteListener listener)
+        public void Remove(IQuoteListener listener)
         {
+            // The subscription stays while the symbol is served at all; an idle one costs one stream subscription.
             lock (_gate)
             {
                 _listeners = [.. _listeners.Where(l => !ReferenceEquals(l, listener))];
             }
-
-            // The subscription stays while the symbol is served at all; an idle one costs one stream subscription.
-            await Task.CompletedTask;
         }
 
         public async Task ResyncAsync(CancellationToken cancellationToken)
@@ -148,7 +141,6 @@ public sealed class QuoteSubscriptionHub(
             if (_broken || missed)
             {
                 await ResubscribeAsync(cancellationToken);
-                Interlocked.Increment(ref Resubscriptions);
                 Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
             }
 
@@ -220,16 +212,5 @@ public sealed class QuoteSubscriptionHub(
                 }
             }
         }
-    }
-}
-
-public static class QuoteSubscriptionHubRegistration
-{
-    /// <summary>The live-update fan-out of an API gateway: one stream subscription per symbol, healed.</summary>
-    public static IServiceCollection AddQuoteSubscriptionHub(this IServiceCollection services)
-    {
-        services.TryAddSingleton<QuoteSubscriptionHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<QuoteSubscriptionHub>());
-        return services;
     }
 }

@@ -76,7 +76,7 @@ async function subscribe(event) {
     body: JSON.stringify({ symbols }),
   });
   const body = await response.json();
-  result.textContent = response.ok ? `Subscribed: ${symbols.map(s => s.toUpperCase()).join(", ")}` : body.message;
+  result.textContent = response.ok ? `Subscribed: ${symbols.map(s => s.toUpperCase()).join(", ")}` : body.detail;
   if (response.ok) {
     input.value = "";
     connect();

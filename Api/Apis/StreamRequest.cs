@@ -1,0 +1,58 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using QuoteCluster.Api.Live;
+using QuoteCluster.Symbols;
+
+namespace QuoteCluster.Api;
+
+/// <summary>A streaming client's request, validated: symbols (default: all ingested) and its update rate cap.</summary>
+internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxHz, ProblemHttpResult? Refusal)
+{
+    public const double MaxAllowedHz = 100;
+
+    /// <param name="emptyMeansNone">WebSocket clients subscribe by message, so no symbols means none rather than all.</param>
+    public static async Task<StreamRequest> ResolveAsync(string? symbols, double? maxHz, IClusterClient cluster, bool emptyMeansNone = false)
+    {
+        if (maxHz is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > MaxAllowedHz))
+        {
+            return Refuse(ApiProblems.BadRequest("invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}."));
+        }
+
+        var ingested = await IngestedSymbols.ReadAsync(cluster);
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : ingested.All, maxHz, null);
+
+        IReadOnlyList<string> wanted;
+        try
+        {
+            wanted = Symbol.ParseList(symbols);
+        }
+        catch (InvalidSymbolException e)
+        {
+            return Refuse(ApiProblems.BadRequest("invalid_symbol", e.Message));
+        }
+
+        return ingested.NotIngested(wanted) is { } notIngested
+            ? Refuse(ApiProblems.NotFound("not_tracked", notIngested))
+            : new StreamRequest(wanted, maxHz, null);
+    }
+
+    /// <summary>
+    /// Takes a connection slot for a valid request; otherwise, or when the gateway is full (API_MAX_CONNECTIONS), answers
+    /// with the reason and returns null.
+    /// </summary>
+    public async Task<IDisposable?> AdmitAsync(HttpContext context, LiveConnections connections)
+    {
+        if (Refusal is not null)
+        {
+            await Refusal.ExecuteAsync(context);
+            return null;
+        }
+
+        if (connections.TryEnter(out var lease)) return lease;
+        await ApiProblems.ServiceUnavailable("connection_limit",
+            $"This gateway already serves {connections.Limit} streaming clients (API_MAX_CONNECTIONS); try another gateway or later.").ExecuteAsync(context);
+        return null;
+    }
+
+    private static StreamRequest Refuse(ProblemHttpResult refusal) => new([], null, refusal);
+}

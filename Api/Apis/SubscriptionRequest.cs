@@ -1,0 +1,3 @@
+namespace QuoteCluster.Api;
+
+public sealed record SubscriptionRequest(IReadOnlyList<string>? Symbols);

@@ -1,0 +1,3 @@
+namespace QuoteCluster.Api;
+
+public sealed record SymbolsView(IReadOnlyList<string> Symbols);

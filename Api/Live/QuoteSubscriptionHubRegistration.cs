@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace QuoteCluster.Api.Live;
+
+public static class QuoteSubscriptionHubRegistration
+{
+    /// <summary>The live-update fan-out of an API gateway: one stream subscription per symbol, healed.</summary>
+    public static IServiceCollection AddQuoteSubscriptionHub(this IServiceCollection services)
+    {
+        services.TryAddSingleton<QuoteSubscriptionHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuoteSubscriptionHub>());
+        return services;
+    }
+}
