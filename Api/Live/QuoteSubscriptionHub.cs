@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using QuoteCluster.Configuration;
+using QuoteCluster.Ingest;
 using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
@@ -14,12 +13,14 @@ namespace QuoteCluster.Api.Live;
 
 /// <summary>
 /// A gateway's single subscription per symbol, fanned out to its own listeners, and healed: every resync interval
-/// each symbol is compared with its SymbolGrain, and a subscription that failed or missed an update is re-made and
-/// the listeners re-synced from the grain's latest quote.
+/// each symbol is compared with its SymbolGrain; a subscription that failed, or that delivered nothing while the grain
+/// published newer versions, is re-made, and the listeners are re-synced from the grain's latest quote.
 /// </summary>
 /// <remarks>
 /// Memory streams can lose events and go silent without an error when a silo dies (docs/orleans-behaviours.md), so the
-/// snapshot comparison, not the stream, is what guarantees every listener converges on the latest value.
+/// comparison with the grain, not the stream, is what guarantees every listener converges on the latest value. Silence
+/// is judged from what this hub received, not from the quote's age: a busy symbol's latest quote is always young, even
+/// while its subscription has been dead for minutes.
 /// </remarks>
 public sealed class QuoteSubscriptionHub(
     IClusterClient client,
@@ -27,23 +28,36 @@ public sealed class QuoteSubscriptionHub(
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
     ILogger<QuoteSubscriptionHub> logger) : BackgroundService
 {
-    /// <summary>How old a missed update must be before the stream is called silent rather than merely in flight.</summary>
+    /// <summary>How long an update the grain has published may be in flight before its absence means silence.</summary>
     public static TimeSpan SilenceGrace { get; } = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, SymbolSubscription> _symbols = new(StringComparer.Ordinal);
     private readonly IClusterClient _client = client;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
+    private long _streamSubscribes;
 
     public int SymbolCount => _symbols.Count;
 
+    /// <summary>Stream subscriptions made, first ones and heals alike.</summary>
+    internal long StreamSubscribes => Interlocked.Read(ref _streamSubscribes);
+
     /// <summary>Adds a listener for <paramref name="symbol"/>; it first receives the latest quote, if there is one.</summary>
+    /// <remarks>When the wait is cancelled or fails, the listener is not left registered.</remarks>
     public async Task<IAsyncDisposable> SubscribeAsync(string symbol, IQuoteListener listener, CancellationToken cancellationToken = default)
     {
         symbol = Symbol.Normalize(symbol);
-        var subscription = _symbols.GetOrAdd(symbol, s => new SymbolSubscription(s, this));
-        await subscription.AddAsync(listener, cancellationToken);
-        return new Registration(subscription, listener);
+        while (true)
+        {
+            var subscription = _symbols.GetOrAdd(symbol, s => new SymbolSubscription(s, this));
+            if (await subscription.AddAsync(listener, cancellationToken))
+            {
+                return new Registration(subscription, listener);
+            }
+
+            // Retired by a resync pass between the lookup and the add: it is already out of the map, so look again.
+            _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -63,9 +77,38 @@ public sealed class QuoteSubscriptionHub(
         }
     }
 
-    /// <summary>One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S.</summary>
-    public Task ResyncAllAsync(CancellationToken cancellationToken = default) =>
-        Task.WhenAll(_symbols.Values.Select(s => s.ResyncAsync(cancellationToken)));
+    /// <summary>
+    /// One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S. A symbol that no
+    /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate.
+    /// </summary>
+    public async Task ResyncAllAsync(CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string>? ingested = null;
+        try
+        {
+            ingested = await _client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync().WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // During an ingest failover the list is unknown: forget nothing this time.
+            Log.LiveSubscriptionFailed(_logger, e, "(ingested symbols)");
+        }
+
+        if (ingested is not null)
+        {
+            var wanted = ingested.ToHashSet(StringComparer.Ordinal);
+            foreach (var (symbol, subscription) in _symbols)
+            {
+                if (!wanted.Contains(symbol) && subscription.TryRetire())
+                {
+                    _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
+                    await subscription.UnsubscribeAsync();
+                }
+            }
+        }
+
+        await Task.WhenAll(_symbols.Values.Select(s => s.ResyncAsync(force: false, cancellationToken)));
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -89,42 +132,69 @@ public sealed class QuoteSubscriptionHub(
         private readonly Lock _gate = new();
         private readonly SemaphoreSlim _subscribing = new(1, 1);
         private IQuoteListener[] _listeners = [];
+        private bool _retired;
         private StreamSubscriptionHandle<QuoteUpdate>? _handle;
         private volatile bool _broken;
         private QuoteUpdate? _latest;
+        private long _streamDeliveries;
+        private long _streamDeliveriesAtLastCheck;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
 
-        public async Task AddAsync(IQuoteListener listener, CancellationToken cancellationToken)
+        /// <returns>False when this subscription was retired and the listener must go to a fresh one.</returns>
+        public async Task<bool> AddAsync(IQuoteListener listener, CancellationToken cancellationToken)
         {
             // The snapshot goes out under the lock Deliver takes, so an update that arrives meanwhile follows it and
             // is newer: delivered after joining, an older snapshot could overtake an update the listener already had.
             QuoteUpdate? snapshot;
             lock (_gate)
             {
+                if (_retired) return false;
                 _listeners = [.. _listeners, listener];
                 snapshot = _latest;
                 if (snapshot is not null) listener.OnQuote(snapshot);
             }
 
-            await EnsureSubscribedAsync(cancellationToken);
-            if (snapshot is null)
+            try
             {
-                await ResyncAsync(cancellationToken);
+                await EnsureSubscribedAsync(cancellationToken);
+                if (snapshot is null)
+                {
+                    await ResyncAsync(force: true, cancellationToken);
+                }
             }
+            catch
+            {
+                Remove(listener);
+                throw;
+            }
+
+            return true;
         }
 
         public void Remove(IQuoteListener listener)
         {
-            // The subscription stays while the symbol is served at all; an idle one costs one stream subscription.
+            // The subscription stays while the symbol is ingested; an idle one costs one stream subscription.
             lock (_gate)
             {
                 _listeners = [.. _listeners.Where(l => !ReferenceEquals(l, listener))];
             }
         }
 
-        public async Task ResyncAsync(CancellationToken cancellationToken)
+        /// <summary>Retires this subscription if no listener uses it; after that, no listener can join it.</summary>
+        public bool TryRetire()
         {
+            lock (_gate)
+            {
+                _retired = _listeners.Length == 0;
+                return _retired;
+            }
+        }
+
+        /// <param name="force">Re-sync even before the first check's baseline exists (a first listener's snapshot).</param>
+        public async Task ResyncAsync(bool force, CancellationToken cancellationToken)
+        {
+            var deliveries = Interlocked.Read(ref _streamDeliveries);
             QuoteUpdate? snapshot;
             try
             {
@@ -136,17 +206,16 @@ public sealed class QuoteSubscriptionHub(
                 return;
             }
 
-            var missed = snapshot is not null && snapshot.Version > (Latest?.Version ?? 0)
-                && hub._time.GetUtcNow() - snapshot.Quote.ReceivedAt > SilenceGrace;
-            if (_broken || missed)
+            if (_broken || (!force && await IsSilentAsync(snapshot, deliveries, cancellationToken)))
             {
                 await ResubscribeAsync(cancellationToken);
                 Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
             }
 
+            if (!force) _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
             if (snapshot is not null)
             {
-                Deliver(snapshot);
+                Deliver(snapshot, fromStream: false);
             }
         }
 
@@ -159,10 +228,38 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
+        /// <summary>
+        /// Silent: since the last check the stream delivered nothing, yet the grain holds a newer version. A version
+        /// the grain published just now may still be in flight, so a young one gets the grace before it counts.
+        /// </summary>
+        private async Task<bool> IsSilentAsync(QuoteUpdate? snapshot, long deliveriesBefore, CancellationToken cancellationToken)
+        {
+            if (snapshot is null || deliveriesBefore != _streamDeliveriesAtLastCheck) return false;
+            if (snapshot.Version <= (Latest?.Version ?? 0)) return false;
+            var age = hub._time.GetUtcNow() - snapshot.Quote.ReceivedAt;
+            if (age < SilenceGrace)
+            {
+                await Task.Delay(SilenceGrace - age, hub._time, cancellationToken);
+                if (Interlocked.Read(ref _streamDeliveries) != deliveriesBefore || snapshot.Version <= (Latest?.Version ?? 0)) return false;
+            }
+
+            return true;
+        }
+
         private async Task EnsureSubscribedAsync(CancellationToken cancellationToken)
         {
             if (_handle is not null && !_broken) return;
-            await ResubscribeAsync(cancellationToken);
+            await _subscribing.WaitAsync(cancellationToken);
+            try
+            {
+                // Concurrent first listeners all get here; only the first subscribes.
+                if (_handle is not null && !_broken) return;
+                await SubscribeLockedAsync();
+            }
+            finally
+            {
+                _subscribing.Release();
+            }
         }
 
         private async Task ResubscribeAsync(CancellationToken cancellationToken)
@@ -171,11 +268,24 @@ public sealed class QuoteSubscriptionHub(
             try
             {
                 await UnsubscribeAsync();
+                await SubscribeLockedAsync();
+            }
+            finally
+            {
+                _subscribing.Release();
+            }
+        }
+
+        private async Task SubscribeLockedAsync()
+        {
+            try
+            {
                 var stream = hub._client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(symbol));
+                Interlocked.Increment(ref hub._streamSubscribes);
                 _handle = await stream.SubscribeAsync(
                     (update, _) =>
                     {
-                        Deliver(update);
+                        Deliver(update, fromStream: true);
                         return Task.CompletedTask;
                     },
                     error =>
@@ -185,23 +295,21 @@ public sealed class QuoteSubscriptionHub(
                         return Task.CompletedTask;
                     });
                 _broken = false;
+                _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _broken = true;
                 Log.LiveSubscriptionFailed(hub._logger, e, symbol);
             }
-            finally
-            {
-                _subscribing.Release();
-            }
         }
 
-        private void Deliver(QuoteUpdate update)
+        private void Deliver(QuoteUpdate update, bool fromStream)
         {
             // Listeners are called under the lock so that each sees versions in order; they must not block.
             lock (_gate)
             {
+                if (fromStream) _streamDeliveries++;
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);

@@ -80,7 +80,7 @@ public sealed record QuoteClusterOptions
     public TimeSpan IngestKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan IngestReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
     public bool IngestAutoStart { get; init; } = true;
-    public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`), required in Redis mode.</summary>
     public string? RedisConnectionString { get; init; }
     public string OrleansServiceId { get; init; } = "quotecluster";

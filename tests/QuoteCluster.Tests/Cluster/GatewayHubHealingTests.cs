@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.TestingHost;
+using QuoteCluster.Api.Live;
+using QuoteCluster.Configuration;
+using QuoteCluster.Quotes;
+using QuoteCluster.Streams;
+using QuoteCluster.Tests.Support;
+
+namespace QuoteCluster.Tests.Cluster;
+
+/// <summary>
+/// The gateway hub heals what memory streams do to it when silos die: a subscription that silently stops delivering,
+/// however busy its symbol; and it stays tidy: one subscription for many first listeners, no listener left behind by
+/// a cancelled subscribe, no symbol kept alive that nobody wants and nobody ingests.
+/// </summary>
+public sealed class GatewayHubHealingTests : IAsyncLifetime
+{
+    private static readonly IReadOnlyList<string> Symbols = ClusterScenarios.Symbols(3);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    private QuoteClusterOptions _options = null!;
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        // A hundred updates a second per symbol: busy enough that its latest quote is always younger than a second.
+        _options = QuoteClusterTestCluster.Options(
+            ("MONITORED_SYMBOLS", string.Join(',', Symbols)), ("SIMULATED_QUOTES_PER_SEC", "300"), ("INGEST_BATCH_INTERVAL_MS", "5"),
+            ("ORLEANS_DASHBOARD", "0"));
+        _cluster = await QuoteClusterTestCluster.StartAsync(1, _options, new RecordingQuoteStore());
+        await _cluster.Ingest().EnsureRunningAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_busy_symbols_subscription_that_goes_silent_is_remade_and_its_rate_comes_back()
+    {
+        using var hub = NewHub();
+        var listener = new CountingListener();
+        await using var registration = await hub.SubscribeAsync(Symbols[0], listener);
+        await Eventually.Until(() => listener.Count(Symbols[0]) > 50, Wait, "updates to flow");
+
+        // What a silo loss does to a memory-stream subscription: gone from the stream's pub-sub, with no error to the
+        // subscriber.
+        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(Symbols[0]));
+        foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
+        await Task.Delay(200);
+        var silentFrom = listener.Count(Symbols[0]);
+        await Task.Delay(500);
+        Assert.True(listener.Count(Symbols[0]) - silentFrom < 5, "the injected fault did not silence the subscription");
+
+        // Two passes: the first sees deliveries since the subscription, the second sees none while the grain moved on.
+        await hub.ResyncAllAsync();
+        await Task.Delay(300);
+        await hub.ResyncAllAsync();
+        var healedFrom = listener.Count(Symbols[0]);
+        await Task.Delay(1000);
+        var perSecond = listener.Count(Symbols[0]) - healedFrom;
+        Assert.True(perSecond >= 50, $"after two healing passes the symbol got {perSecond} updates in a second, not its ~100 a second (subscribes {hub.StreamSubscribes}, handles {(await stream.GetAllSubscriptionHandles()).Count})");
+    }
+
+    [Fact]
+    public async Task Concurrent_first_listeners_of_a_symbol_share_one_stream_subscription()
+    {
+        using var hub = NewHub();
+        var listeners = Enumerable.Range(0, 20).Select(_ => new CountingListener()).ToList();
+        var registrations = await Task.WhenAll(listeners.Select(l => hub.SubscribeAsync(Symbols[1], l)));
+
+        Assert.Equal(1, hub.StreamSubscribes);
+        await Eventually.Until(() => listeners.All(l => l.Count(Symbols[1]) > 10), Wait, "every listener to get updates");
+        foreach (var registration in registrations) await registration.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_cancelled_subscribe_leaves_no_listener_behind()
+    {
+        using var hub = NewHub();
+        var cancelled = new CountingListener();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hub.SubscribeAsync(Symbols[2], cancelled, new CancellationToken(canceled: true)));
+
+        var wanted = new CountingListener();
+        await using var registration = await hub.SubscribeAsync(Symbols[2], wanted);
+        await Eventually.Until(() => wanted.Count(Symbols[2]) > 50, Wait, "updates to flow to the listener that stayed");
+        Assert.Equal(0, cancelled.Count(Symbols[2]));
+    }
+
+    [Fact]
+    public async Task A_symbol_nobody_wants_and_nobody_ingests_is_forgotten()
+    {
+        using var hub = NewHub();
+        var listener = new CountingListener();
+        var registration = await hub.SubscribeAsync(Symbols[0], listener);
+        await using (var kept = await hub.SubscribeAsync(Symbols[1], listener))
+        {
+            await registration.DisposeAsync();
+            await _cluster.Ingest().RemoveSymbolsAsync([Symbols[0], Symbols[1]]);
+            await hub.ResyncAllAsync();
+
+            // Symbols[1] still has a listener, so it stays; Symbols[0] has none and is no longer ingested.
+            Assert.Equal(1, hub.SymbolCount);
+        }
+
+        await hub.ResyncAllAsync();
+        Assert.Equal(0, hub.SymbolCount);
+    }
+
+    private QuoteSubscriptionHub NewHub() =>
+        new(_cluster.Client, _options, TimeProvider.System, NullLogger<QuoteSubscriptionHub>.Instance);
+
+    private sealed class CountingListener : IQuoteListener
+    {
+        private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+        public int Count(string symbol) => _counts.GetValueOrDefault(symbol);
+
+        public void OnQuote(QuoteUpdate update) => _counts.AddOrUpdate(update.Quote.Symbol, 1, (_, n) => n + 1);
+    }
+}
