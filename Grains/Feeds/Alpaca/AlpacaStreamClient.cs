@@ -28,14 +28,10 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private readonly AlpacaBackoff _backoff;
     private readonly HttpMessageInvoker _invoker;
     private readonly Lock _gate = new();
-    // What the client knows of each symbol (last bid/ask, last trade), by symbol-cache id; by name for the rare symbol
-    // the cache gave no id. Touched only by the receive loop.
-    private readonly List<BookEntry> _bookById = [];
-    private readonly Dictionary<string, BookEntry> _bookByName = new(StringComparer.Ordinal);
+    private readonly AlpacaBook _book = new();
     private readonly AlpacaFrame _frame = new();
     private readonly AlpacaJsonDecoder _json;
     private readonly AlpacaMessagePackDecoder _messagePack;
-    private QuoteTick[] _quotes = new QuoteTick[128];
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
@@ -332,66 +328,11 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     private void Deliver(ReadOnlySpan<AlpacaMarketEvent> events)
     {
-        if (_quotes.Length < events.Length) _quotes = new QuoteTick[Math.Max(events.Length, _quotes.Length * 2)];
-        var receivedAt = _time.GetUtcNow();
         var wantedVersion = Volatile.Read(ref _wantedVersion);
-        var count = 0;
-        long quotes = 0, trades = 0;
-        foreach (ref readonly var item in events)
-        {
-            var entry = BookEntryFor(item);
-
-            // Messages in flight when a symbol was unsubscribed still arrive; they are not ours to track any more.
-            if (entry.WantedVersion != wantedVersion)
-            {
-                entry.Wanted = _wanted.Contains(item.Symbol);
-                entry.WantedVersion = wantedVersion;
-            }
-
-            if (!entry.Wanted) continue;
-
-            if (item.Kind == AlpacaEventKind.Quote)
-            {
-                quotes++;
-                entry.Bid = item.BidPrice;
-                entry.Ask = item.AskPrice;
-                entry.BidSize = item.BidSize;
-                entry.AskSize = item.AskSize;
-                entry.HasQuote = true;
-            }
-            else
-            {
-                trades++;
-                entry.LastTrade = item.Price;
-                // A trade before any quote has no bid and ask to show; its price rides on the first quote.
-                if (!entry.HasQuote) continue;
-            }
-
-            _quotes[count++] = new QuoteTick(item.Symbol, entry.Bid, entry.Ask, entry.BidSize, entry.AskSize, entry.LastTrade,
-                item.Timestamp, receivedAt, QuoteSources.Alpaca);
-        }
-
+        var ticks = _book.Merge(events, _wanted, wantedVersion, _time.GetUtcNow(), out var quotes, out var trades);
         Interlocked.Add(ref _quotesReceived, quotes);
         Interlocked.Add(ref _tradesReceived, trades);
-        if (count > 0) _sink?.OnQuotes(_quotes.AsSpan(0, count));
-    }
-
-    private BookEntry BookEntryFor(in AlpacaMarketEvent item)
-    {
-        if (item.SymbolId == SymbolCache.NoId)
-        {
-            if (!_bookByName.TryGetValue(item.Symbol, out var named))
-            {
-                // Symbols past the cache's capacity: kept only while wanted, so a flood of strange names cannot grow this.
-                named = new BookEntry { WantedVersion = -1 };
-                if (_wanted.Contains(item.Symbol)) _bookByName[item.Symbol] = named;
-            }
-
-            return named;
-        }
-
-        while (_bookById.Count <= item.SymbolId) _bookById.Add(new BookEntry { WantedVersion = -1 });
-        return _bookById[item.SymbolId];
+        if (!ticks.IsEmpty) _sink?.OnQuotes(ticks);
     }
 
     private void CountMalformed(AlpacaFrame frame)
@@ -435,17 +376,5 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
                 return;
             }
         }
-    }
-
-    private sealed class BookEntry
-    {
-        public double Bid;
-        public double Ask;
-        public long BidSize;
-        public long AskSize;
-        public double? LastTrade;
-        public bool HasQuote;
-        public bool Wanted;
-        public int WantedVersion;
     }
 }
