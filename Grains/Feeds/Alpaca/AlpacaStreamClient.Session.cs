@@ -94,7 +94,7 @@ public sealed partial class AlpacaStreamClient
             _authenticated = true;
             SubscribedAt = client._time.GetTimestamp();
             client._backoff.Reset();
-            Interlocked.Increment(ref client._authentications);
+            client._counters.CountAuthentication();
             lock (client._gate)
             {
                 client._session = this;

@@ -28,6 +28,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private readonly AlpacaBackoff _backoff;
     private readonly HttpMessageInvoker _invoker;
     private readonly Lock _gate = new();
+    private readonly AlpacaCounters _counters = new();
     private readonly AlpacaBook _book = new();
     private readonly AlpacaFrame _frame = new();
     private readonly AlpacaJsonDecoder _json;
@@ -45,15 +46,6 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private long _lastMalformedLog;
     private long _malformedSinceLog;
 
-    private long _connectionAttempts;
-    private long _authentications;
-    private long _malformed;
-    private long _ignored;
-    private long _quotesReceived;
-    private long _tradesReceived;
-    private long _binaryMessages;
-    private long _textMessages;
-
     public AlpacaStreamClient(AlpacaStreamSettings settings, TimeProvider time, ILogger logger, Random? random = null)
     {
         _settings = settings;
@@ -70,16 +62,16 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     public FeedHealth Health => _health;
 
-    public long ConnectionAttempts => Interlocked.Read(ref _connectionAttempts);
-    public long Authentications => Interlocked.Read(ref _authentications);
-    public long MalformedMessages => Interlocked.Read(ref _malformed);
-    public long IgnoredItems => Interlocked.Read(ref _ignored);
-    public long QuotesReceived => Interlocked.Read(ref _quotesReceived);
-    public long TradesReceived => Interlocked.Read(ref _tradesReceived);
+    public long ConnectionAttempts => _counters.ConnectionAttempts;
+    public long Authentications => _counters.Authentications;
+    public long MalformedMessages => _counters.MalformedMessages;
+    public long IgnoredItems => _counters.IgnoredItems;
+    public long QuotesReceived => _counters.QuotesReceived;
+    public long TradesReceived => _counters.TradesReceived;
 
     /// <summary>WebSocket messages by frame type: msgpack must arrive as binary, never as JSON text.</summary>
-    public long BinaryMessages => Interlocked.Read(ref _binaryMessages);
-    public long TextMessages => Interlocked.Read(ref _textMessages);
+    public long BinaryMessages => _counters.BinaryMessages;
+    public long TextMessages => _counters.TextMessages;
 
     /// <summary>The quote symbols the server last confirmed for the current session.</summary>
     public IReadOnlySet<string> ServerSubscription
@@ -193,7 +185,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private async ValueTask RunSessionAsync(CancellationToken stop)
     {
         stop.ThrowIfCancellationRequested();
-        Interlocked.Increment(ref _connectionAttempts);
+        _counters.CountConnectionAttempt();
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = _settings.PingInterval;
         socket.Options.KeepAliveTimeout = _settings.PingTimeout;
@@ -300,12 +292,12 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         frame.Clear();
         if (type == WebSocketMessageType.Text)
         {
-            Interlocked.Increment(ref _textMessages);
+            _counters.CountTextMessage();
             _json.Decode(message.Span, frame);
         }
         else
         {
-            Interlocked.Increment(ref _binaryMessages);
+            _counters.CountBinaryMessage();
 
             // JSON may come in binary frames too (the C# SDK sends it so); a msgpack message never starts with '['.
             if (!message.IsEmpty && message.Span[0] == (byte)'[') _json.Decode(message.Span, frame);
@@ -313,7 +305,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         }
 
         if (frame.MalformedCount > 0) CountMalformed(frame);
-        if (frame.Ignored > 0) Interlocked.Add(ref _ignored, frame.Ignored);
+        if (frame.Ignored > 0) _counters.AddIgnored(frame.Ignored);
         if (frame.EventCount > 0)
         {
             session.LastDataAt = _time.GetTimestamp();
@@ -330,14 +322,13 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     {
         var wantedVersion = Volatile.Read(ref _wantedVersion);
         var ticks = _book.Merge(events, _wanted, wantedVersion, _time.GetUtcNow(), out var quotes, out var trades);
-        Interlocked.Add(ref _quotesReceived, quotes);
-        Interlocked.Add(ref _tradesReceived, trades);
+        _counters.AddMerged(quotes, trades);
         if (!ticks.IsEmpty) _sink?.OnQuotes(ticks);
     }
 
     private void CountMalformed(AlpacaFrame frame)
     {
-        Interlocked.Add(ref _malformed, frame.MalformedCount);
+        _counters.AddMalformed(frame.MalformedCount);
         _malformedSinceLog += frame.MalformedCount;
 
         // A feed sending garbage at thousands of frames a second must not flood the log: one line per interval.
