@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Ingest;
@@ -15,13 +14,11 @@ namespace QuoteCluster.Feeds.Alpaca;
 /// <remarks>
 /// Every session ends in an <see cref="AlpacaSessionEndedException"/>, which a Polly retry pipeline turns into the next
 /// attempt on the <see cref="AlpacaBackoff"/> schedule; the pipeline waits on the injected clock, so tests control it.
+/// One connection's work is an <see cref="AlpacaSession"/>'s; merging quotes and trades into ticks is the
+/// <see cref="AlpacaBook"/>'s.
 /// </remarks>
-public sealed partial class AlpacaStreamClient : IMarketDataFeed
+public sealed class AlpacaStreamClient : IMarketDataFeed
 {
-    private const int InitialReceiveBuffer = 64 * 1024;
-    private const int MaxMessageBytes = 16 * 1024 * 1024;
-    private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(5);
-
     private readonly AlpacaStreamSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -30,21 +27,17 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private readonly Lock _gate = new();
     private readonly AlpacaCounters _counters = new();
     private readonly AlpacaBook _book = new();
-    private readonly AlpacaFrame _frame = new();
-    private readonly AlpacaJsonDecoder _json;
-    private readonly AlpacaMessagePackDecoder _messagePack;
+    private readonly AlpacaDecoder _decoder;
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
     private int _wantedVersion;
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
-    private Session? _session;
+    private AlpacaSession? _session;
     private IQuoteSink? _sink;
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
     private volatile FeedHealth _health = FeedHealth.Starting;
-    private long _lastMalformedLog;
-    private long _malformedSinceLog;
 
     public AlpacaStreamClient(AlpacaStreamSettings settings, TimeProvider time, ILogger logger, Random? random = null)
     {
@@ -52,9 +45,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         _time = time;
         _logger = logger;
         _backoff = new AlpacaBackoff(settings, random ?? Random.Shared);
-        var symbols = new SymbolCache();
-        _json = new AlpacaJsonDecoder(symbols);
-        _messagePack = new AlpacaMessagePackDecoder(symbols);
+        _decoder = new AlpacaDecoder(_counters, time, logger);
         _invoker = AlpacaUpgrade.CreateInvoker(settings.Codec);
     }
 
@@ -72,15 +63,6 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     /// <summary>WebSocket messages by frame type: msgpack must arrive as binary, never as JSON text.</summary>
     public long BinaryMessages => _counters.BinaryMessages;
     public long TextMessages => _counters.TextMessages;
-
-    /// <summary>The quote symbols the server last confirmed for the current session.</summary>
-    public IReadOnlySet<string> ServerSubscription
-    {
-        get
-        {
-            lock (_gate) return _session?.ServerQuotes ?? new HashSet<string>();
-        }
-    }
 
     /// <summary>Wanted symbols the server refused with 405 (symbol limit); retried on the next change or reconnect.</summary>
     public IReadOnlyCollection<string> RefusedSymbols
@@ -104,7 +86,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     public async Task SetSymbolsAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken)
     {
-        Session? session;
+        AlpacaSession? session;
         lock (_gate)
         {
             _wanted = new HashSet<string>(symbols, StringComparer.Ordinal);
@@ -129,7 +111,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop is null || _stop.IsCancellationRequested) return;
-        Session? session;
+        AlpacaSession? session;
         lock (_gate) session = _session;
         if (session is not null)
         {
@@ -190,21 +172,11 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         socket.Options.KeepAliveInterval = _settings.PingInterval;
         socket.Options.KeepAliveTimeout = _settings.PingTimeout;
         socket.Options.CollectHttpResponseDetails = true;
-        var session = new Session(this, socket);
-        using var watchdogStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var session = new AlpacaSession(this, socket, _decoder, _settings, _time, _logger);
         try
         {
             await ConnectAsync(socket, stop);
-            var watchdog = WatchAsync(session, watchdogStop.Token);
-            try
-            {
-                await ReceiveAsync(session, stop);
-            }
-            finally
-            {
-                await watchdogStop.CancelAsync();
-                await watchdog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+            await session.RunAsync(stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -246,79 +218,12 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         Log.AlpacaConnecting(_logger, _settings.Endpoint.ToString(), _settings.Codec.ToString(), ConnectionAttempts);
     }
 
-    private async Task ReceiveAsync(Session session, CancellationToken stop)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= MaxMessageBytes)
-                    {
-                        throw new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient, $"a message exceeded {MaxMessageBytes} bytes");
-                    }
+    // For the sessions: each lives as long as its connection, and what outlives one is kept here.
 
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
+    /// <summary>The symbols to subscribe; replaced, never mutated, so a session reads it without the lock.</summary>
+    internal IReadOnlySet<string> WantedSymbols => _wanted;
 
-                var result = await session.Socket.ReceiveAsync(buffer.AsMemory(length), stop);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw session.AbortReason ?? new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient,
-                        $"server closed the connection ({session.Socket.CloseStatus} {session.Socket.CloseStatusDescription})".TrimEnd());
-                }
-
-                length += result.Count;
-                if (!result.EndOfMessage) continue;
-                await HandleMessageAsync(session, result.MessageType, buffer.AsMemory(0, length), stop);
-                length = 0;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private async Task HandleMessageAsync(Session session, WebSocketMessageType type, ReadOnlyMemory<byte> message, CancellationToken stop)
-    {
-        var frame = _frame;
-        frame.Clear();
-        if (type == WebSocketMessageType.Text)
-        {
-            _counters.CountTextMessage();
-            _json.Decode(message.Span, frame);
-        }
-        else
-        {
-            _counters.CountBinaryMessage();
-
-            // JSON may come in binary frames too (the C# SDK sends it so); a msgpack message never starts with '['.
-            if (!message.IsEmpty && message.Span[0] == (byte)'[') _json.Decode(message.Span, frame);
-            else _messagePack.Decode(message, frame);
-        }
-
-        if (frame.MalformedCount > 0) CountMalformed(frame);
-        if (frame.Ignored > 0) _counters.AddIgnored(frame.Ignored);
-        if (frame.EventCount > 0)
-        {
-            session.LastDataAt = _time.GetTimestamp();
-            Deliver(frame.Events);
-        }
-
-        foreach (var control in frame.Controls)
-        {
-            await session.HandleControlAsync(control, stop);
-        }
-    }
-
-    private void Deliver(ReadOnlySpan<AlpacaMarketEvent> events)
+    internal void Deliver(ReadOnlySpan<AlpacaMarketEvent> events)
     {
         var wantedVersion = Volatile.Read(ref _wantedVersion);
         var ticks = _book.Merge(events, _wanted, wantedVersion, _time.GetUtcNow(), out var quotes, out var trades);
@@ -326,46 +231,45 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         if (!ticks.IsEmpty) _sink?.OnQuotes(ticks);
     }
 
-    private void CountMalformed(AlpacaFrame frame)
+    internal void OnAuthenticated(AlpacaSession session)
     {
-        _counters.AddMalformed(frame.MalformedCount);
-        _malformedSinceLog += frame.MalformedCount;
+        _backoff.Reset();
+        _counters.CountAuthentication();
+        lock (_gate)
+        {
+            _session = session;
+        }
 
-        // A feed sending garbage at thousands of frames a second must not flood the log: one line per interval.
-        if (_lastMalformedLog != 0 && _time.GetElapsedTime(_lastMalformedLog) < MalformedLogInterval) return;
-        Log.AlpacaMalformed(_logger, _malformedSinceLog, frame.Malformed ?? "unknown", MalformedMessages);
-        _lastMalformedLog = _time.GetTimestamp();
-        _malformedSinceLog = 0;
+        ReportLive();
+        Log.AlpacaAuthenticated(_logger, _settings.Endpoint.ToString(), Authentications);
     }
 
-    private async Task WatchAsync(Session session, CancellationToken stop)
+    /// <summary>The server confirmed these quote symbols: none of them is refused any more.</summary>
+    internal void OnSubscribed(IReadOnlySet<string> quotes)
     {
-        var limits = new[] { _settings.HandshakeTimeout, _settings.SilenceTimeout }.Where(t => t > TimeSpan.Zero);
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, limits.Min().Ticks / 5));
-        while (!stop.IsCancellationRequested)
+        lock (_gate)
         {
-            await Task.Delay(period, _time, stop);
-            if (!session.Authenticated)
-            {
-                if (_time.GetElapsedTime(session.OpenedAt) > _settings.HandshakeTimeout)
-                {
-                    session.Abort(new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient,
-                        $"no `authenticated` within {_settings.HandshakeTimeout.TotalSeconds:0.#} s of connecting"));
-                    return;
-                }
+            _refused.ExceptWith(quotes);
+        }
+    }
 
-                continue;
-            }
+    /// <summary>The server refused these symbols with 405; those still wanted are retried on the next change or reconnect.</summary>
+    internal void OnRefused(IEnumerable<string> symbols)
+    {
+        lock (_gate)
+        {
+            _refused.UnionWith(symbols.Where(_wanted.Contains));
+        }
+    }
 
-            if (_settings.SilenceTimeout <= TimeSpan.Zero || _wanted.Count == 0 || !_settings.DataExpected(_time.GetUtcNow())) continue;
-            var silent = _time.GetElapsedTime(Math.Max(session.LastDataAt, session.SubscribedAt));
-            if (silent > _settings.SilenceTimeout)
-            {
-                Log.AlpacaSilent(_logger, silent.TotalSeconds);
-                session.Abort(new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient,
-                    $"no data for {silent.TotalSeconds:0} s on an open connection while the market is open; rebuilt"));
-                return;
-            }
+    /// <summary>Live, naming the refused symbols if there are any.</summary>
+    internal FeedHealth ReportLive() => _health = new FeedHealth(FeedState.Live, true, RefusedSummary());
+
+    private string? RefusedSummary()
+    {
+        lock (_gate)
+        {
+            return _refused.Count == 0 ? null : $"405 symbol limit exceeded: refused {string.Join(", ", _refused.Order(StringComparer.Ordinal))}";
         }
     }
 }
