@@ -18,6 +18,14 @@ public sealed record Quote(
 
     /// <summary>The `price` our users' UIs show: the last trade when one is known, else the mid.</summary>
     public double Price => LastPrice ?? Mid;
+
+    /// <summary>This quote, showing <paramref name="lastKnown"/> when it has no last price of its own.</summary>
+    /// <remarks>
+    /// Alpaca sends bid and ask in quote messages and the price in trade messages, so most quotes come without a last
+    /// price; the symbol's last trade stands until a newer one replaces it.
+    /// </remarks>
+    public Quote WithCarriedLastPrice(double? lastKnown) =>
+        LastPrice is null && lastKnown is not null ? this with { LastPrice = lastKnown } : this;
 }
 
 /// <summary>Where a quote came from; written to Firestore as `source`.</summary>

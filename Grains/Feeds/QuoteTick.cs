@@ -20,5 +20,13 @@ public readonly record struct QuoteTick(
 {
     public double Mid => (Bid + Ask) / 2;
 
+    /// <summary>This tick, showing <paramref name="lastKnown"/> when it has no last price of its own.</summary>
+    /// <remarks>
+    /// The rule of <see cref="Quote.WithCarriedLastPrice"/>, kept beside it on the value because going through a
+    /// <see cref="Quote"/> would allocate one per message, and only the tick that survives coalescing becomes one.
+    /// </remarks>
+    public QuoteTick WithCarriedLastPrice(double? lastKnown) =>
+        LastPrice is null && lastKnown is not null ? this with { LastPrice = lastKnown } : this;
+
     public Quote ToQuote() => new(Symbol, Bid, Ask, BidSize, AskSize, LastPrice, ExchangeTime, ReceivedAt, Source);
 }

@@ -95,7 +95,7 @@ internal sealed class QuoteCoalescer : IQuoteSink
         if (quote.ExchangeTime >= held.ExchangeTime)
         {
             // A quote message carries no trade price; keep the one already seen in this batch.
-            slot.Latest = quote.LastPrice is null && held.LastPrice is not null ? quote with { LastPrice = held.LastPrice } : quote;
+            slot.Latest = quote.WithCarriedLastPrice(held.LastPrice);
         }
     }
 }

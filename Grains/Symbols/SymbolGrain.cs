@@ -80,10 +80,7 @@ public sealed class SymbolGrain(
                 return;
             }
 
-            if (quote.LastPrice is null && held.Quote.LastPrice is not null)
-            {
-                quote = quote with { LastPrice = held.Quote.LastPrice };
-            }
+            quote = quote.WithCarriedLastPrice(held.Quote.LastPrice);
         }
 
         var version = Math.Max((_latest?.Version ?? 0) + 1, quote.ReceivedAt.UtcTicks);

@@ -22,7 +22,7 @@ public sealed class AlpacaSessionEndedException(AlpacaSessionEndKind kind, strin
     public int? Code { get; } = code;
 }
 
-/// <summary>What each of the stream's error codes means for the client (ALPACA-PROTOCOL.md, "Errors").</summary>
+/// <summary>The stream's error codes (docs/alpaca-protocol.md) and what each means for the client.</summary>
 public static class AlpacaErrorCodes
 {
     public const int InvalidSyntax = 400;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Ingest;
@@ -15,48 +14,30 @@ namespace QuoteCluster.Feeds.Alpaca;
 /// <remarks>
 /// Every session ends in an <see cref="AlpacaSessionEndedException"/>, which a Polly retry pipeline turns into the next
 /// attempt on the <see cref="AlpacaBackoff"/> schedule; the pipeline waits on the injected clock, so tests control it.
+/// One connection's work is an <see cref="AlpacaSession"/>'s; merging quotes and trades into ticks is the
+/// <see cref="AlpacaBook"/>'s.
 /// </remarks>
-public sealed partial class AlpacaStreamClient : IMarketDataFeed
+public sealed class AlpacaStreamClient : IMarketDataFeed
 {
-    private const int InitialReceiveBuffer = 64 * 1024;
-    private const int MaxMessageBytes = 16 * 1024 * 1024;
-    private static readonly TimeSpan MalformedLogInterval = TimeSpan.FromSeconds(5);
-
     private readonly AlpacaStreamSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AlpacaBackoff _backoff;
     private readonly HttpMessageInvoker _invoker;
     private readonly Lock _gate = new();
-    // What the client knows of each symbol (last bid/ask, last trade), by symbol-cache id; by name for the rare symbol
-    // the cache gave no id. Touched only by the receive loop.
-    private readonly List<BookEntry> _bookById = [];
-    private readonly Dictionary<string, BookEntry> _bookByName = new(StringComparer.Ordinal);
-    private readonly AlpacaFrame _frame = new();
-    private readonly AlpacaJsonDecoder _json;
-    private readonly AlpacaMessagePackDecoder _messagePack;
-    private QuoteTick[] _quotes = new QuoteTick[128];
+    private readonly AlpacaCounters _counters = new();
+    private readonly AlpacaBook _book = new();
+    private readonly AlpacaDecoder _decoder;
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
     private int _wantedVersion;
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
-    private Session? _session;
+    private AlpacaSession? _session;
     private IQuoteSink? _sink;
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
     private volatile FeedHealth _health = FeedHealth.Starting;
-    private long _lastMalformedLog;
-    private long _malformedSinceLog;
-
-    private long _connectionAttempts;
-    private long _authentications;
-    private long _malformed;
-    private long _ignored;
-    private long _quotesReceived;
-    private long _tradesReceived;
-    private long _binaryMessages;
-    private long _textMessages;
 
     public AlpacaStreamClient(AlpacaStreamSettings settings, TimeProvider time, ILogger logger, Random? random = null)
     {
@@ -64,9 +45,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         _time = time;
         _logger = logger;
         _backoff = new AlpacaBackoff(settings, random ?? Random.Shared);
-        var symbols = new SymbolCache();
-        _json = new AlpacaJsonDecoder(symbols);
-        _messagePack = new AlpacaMessagePackDecoder(symbols);
+        _decoder = new AlpacaDecoder(_counters, time, logger);
         _invoker = AlpacaUpgrade.CreateInvoker(settings.Codec);
     }
 
@@ -74,25 +53,16 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     public FeedHealth Health => _health;
 
-    public long ConnectionAttempts => Interlocked.Read(ref _connectionAttempts);
-    public long Authentications => Interlocked.Read(ref _authentications);
-    public long MalformedMessages => Interlocked.Read(ref _malformed);
-    public long IgnoredItems => Interlocked.Read(ref _ignored);
-    public long QuotesReceived => Interlocked.Read(ref _quotesReceived);
-    public long TradesReceived => Interlocked.Read(ref _tradesReceived);
+    public long ConnectionAttempts => _counters.ConnectionAttempts;
+    public long Authentications => _counters.Authentications;
+    public long MalformedMessages => _counters.MalformedMessages;
+    public long IgnoredItems => _counters.IgnoredItems;
+    public long QuotesReceived => _counters.QuotesReceived;
+    public long TradesReceived => _counters.TradesReceived;
 
     /// <summary>WebSocket messages by frame type: msgpack must arrive as binary, never as JSON text.</summary>
-    public long BinaryMessages => Interlocked.Read(ref _binaryMessages);
-    public long TextMessages => Interlocked.Read(ref _textMessages);
-
-    /// <summary>The quote symbols the server last confirmed for the current session.</summary>
-    public IReadOnlySet<string> ServerSubscription
-    {
-        get
-        {
-            lock (_gate) return _session?.ServerQuotes ?? new HashSet<string>();
-        }
-    }
+    public long BinaryMessages => _counters.BinaryMessages;
+    public long TextMessages => _counters.TextMessages;
 
     /// <summary>Wanted symbols the server refused with 405 (symbol limit); retried on the next change or reconnect.</summary>
     public IReadOnlyCollection<string> RefusedSymbols
@@ -116,7 +86,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
 
     public async Task SetSymbolsAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken)
     {
-        Session? session;
+        AlpacaSession? session;
         lock (_gate)
         {
             _wanted = new HashSet<string>(symbols, StringComparer.Ordinal);
@@ -141,7 +111,7 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop is null || _stop.IsCancellationRequested) return;
-        Session? session;
+        AlpacaSession? session;
         lock (_gate) session = _session;
         if (session is not null)
         {
@@ -197,26 +167,16 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
     private async ValueTask RunSessionAsync(CancellationToken stop)
     {
         stop.ThrowIfCancellationRequested();
-        Interlocked.Increment(ref _connectionAttempts);
+        _counters.CountConnectionAttempt();
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = _settings.PingInterval;
         socket.Options.KeepAliveTimeout = _settings.PingTimeout;
         socket.Options.CollectHttpResponseDetails = true;
-        var session = new Session(this, socket);
-        using var watchdogStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var session = new AlpacaSession(this, socket, _decoder, _settings, _time, _logger);
         try
         {
             await ConnectAsync(socket, stop);
-            var watchdog = WatchAsync(session, watchdogStop.Token);
-            try
-            {
-                await ReceiveAsync(session, stop);
-            }
-            finally
-            {
-                await watchdogStop.CancelAsync();
-                await watchdog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+            await session.RunAsync(stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -258,194 +218,58 @@ public sealed partial class AlpacaStreamClient : IMarketDataFeed
         Log.AlpacaConnecting(_logger, _settings.Endpoint.ToString(), _settings.Codec.ToString(), ConnectionAttempts);
     }
 
-    private async Task ReceiveAsync(Session session, CancellationToken stop)
+    // For the sessions: each lives as long as its connection, and what outlives one is kept here.
+
+    /// <summary>The symbols to subscribe; replaced, never mutated, so a session reads it without the lock.</summary>
+    internal IReadOnlySet<string> WantedSymbols => _wanted;
+
+    internal void Deliver(ReadOnlySpan<AlpacaMarketEvent> events)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= MaxMessageBytes)
-                    {
-                        throw new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient, $"a message exceeded {MaxMessageBytes} bytes");
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var result = await session.Socket.ReceiveAsync(buffer.AsMemory(length), stop);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw session.AbortReason ?? new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient,
-                        $"server closed the connection ({session.Socket.CloseStatus} {session.Socket.CloseStatusDescription})".TrimEnd());
-                }
-
-                length += result.Count;
-                if (!result.EndOfMessage) continue;
-                await HandleMessageAsync(session, result.MessageType, buffer.AsMemory(0, length), stop);
-                length = 0;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private async Task HandleMessageAsync(Session session, WebSocketMessageType type, ReadOnlyMemory<byte> message, CancellationToken stop)
-    {
-        var frame = _frame;
-        frame.Clear();
-        if (type == WebSocketMessageType.Text)
-        {
-            Interlocked.Increment(ref _textMessages);
-            _json.Decode(message.Span, frame);
-        }
-        else
-        {
-            Interlocked.Increment(ref _binaryMessages);
-
-            // JSON may come in binary frames too (the C# SDK sends it so); a msgpack message never starts with '['.
-            if (!message.IsEmpty && message.Span[0] == (byte)'[') _json.Decode(message.Span, frame);
-            else _messagePack.Decode(message, frame);
-        }
-
-        if (frame.MalformedCount > 0) CountMalformed(frame);
-        if (frame.Ignored > 0) Interlocked.Add(ref _ignored, frame.Ignored);
-        if (frame.EventCount > 0)
-        {
-            session.LastDataAt = _time.GetTimestamp();
-            Deliver(frame.Events);
-        }
-
-        foreach (var control in frame.Controls)
-        {
-            await session.HandleControlAsync(control, stop);
-        }
-    }
-
-    private void Deliver(ReadOnlySpan<AlpacaMarketEvent> events)
-    {
-        if (_quotes.Length < events.Length) _quotes = new QuoteTick[Math.Max(events.Length, _quotes.Length * 2)];
-        var receivedAt = _time.GetUtcNow();
         var wantedVersion = Volatile.Read(ref _wantedVersion);
-        var count = 0;
-        long quotes = 0, trades = 0;
-        foreach (ref readonly var item in events)
+        var ticks = _book.Merge(events, _wanted, wantedVersion, _time.GetUtcNow(), out var quotes, out var trades);
+        _counters.AddMerged(quotes, trades);
+        if (!ticks.IsEmpty) _sink?.OnQuotes(ticks);
+    }
+
+    internal void OnAuthenticated(AlpacaSession session)
+    {
+        _backoff.Reset();
+        _counters.CountAuthentication();
+        lock (_gate)
         {
-            var entry = BookEntryFor(item);
-
-            // Messages in flight when a symbol was unsubscribed still arrive; they are not ours to track any more.
-            if (entry.WantedVersion != wantedVersion)
-            {
-                entry.Wanted = _wanted.Contains(item.Symbol);
-                entry.WantedVersion = wantedVersion;
-            }
-
-            if (!entry.Wanted) continue;
-
-            if (item.Kind == AlpacaEventKind.Quote)
-            {
-                quotes++;
-                entry.Bid = item.BidPrice;
-                entry.Ask = item.AskPrice;
-                entry.BidSize = item.BidSize;
-                entry.AskSize = item.AskSize;
-                entry.HasQuote = true;
-            }
-            else
-            {
-                trades++;
-                entry.LastTrade = item.Price;
-                // A trade before any quote has no bid and ask to show; its price rides on the first quote.
-                if (!entry.HasQuote) continue;
-            }
-
-            _quotes[count++] = new QuoteTick(item.Symbol, entry.Bid, entry.Ask, entry.BidSize, entry.AskSize, entry.LastTrade,
-                item.Timestamp, receivedAt, QuoteSources.Alpaca);
+            _session = session;
         }
 
-        Interlocked.Add(ref _quotesReceived, quotes);
-        Interlocked.Add(ref _tradesReceived, trades);
-        if (count > 0) _sink?.OnQuotes(_quotes.AsSpan(0, count));
+        ReportLive();
+        Log.AlpacaAuthenticated(_logger, _settings.Endpoint.ToString(), Authentications);
     }
 
-    private BookEntry BookEntryFor(in AlpacaMarketEvent item)
+    /// <summary>The server confirmed these quote symbols: none of them is refused any more.</summary>
+    internal void OnSubscribed(IReadOnlySet<string> quotes)
     {
-        if (item.SymbolId == SymbolCache.NoId)
+        lock (_gate)
         {
-            if (!_bookByName.TryGetValue(item.Symbol, out var named))
-            {
-                // Symbols past the cache's capacity: kept only while wanted, so a flood of strange names cannot grow this.
-                named = new BookEntry { WantedVersion = -1 };
-                if (_wanted.Contains(item.Symbol)) _bookByName[item.Symbol] = named;
-            }
-
-            return named;
-        }
-
-        while (_bookById.Count <= item.SymbolId) _bookById.Add(new BookEntry { WantedVersion = -1 });
-        return _bookById[item.SymbolId];
-    }
-
-    private void CountMalformed(AlpacaFrame frame)
-    {
-        Interlocked.Add(ref _malformed, frame.MalformedCount);
-        _malformedSinceLog += frame.MalformedCount;
-
-        // A feed sending garbage at thousands of frames a second must not flood the log: one line per interval.
-        if (_lastMalformedLog != 0 && _time.GetElapsedTime(_lastMalformedLog) < MalformedLogInterval) return;
-        Log.AlpacaMalformed(_logger, _malformedSinceLog, frame.Malformed ?? "unknown", MalformedMessages);
-        _lastMalformedLog = _time.GetTimestamp();
-        _malformedSinceLog = 0;
-    }
-
-    private async Task WatchAsync(Session session, CancellationToken stop)
-    {
-        var limits = new[] { _settings.HandshakeTimeout, _settings.SilenceTimeout }.Where(t => t > TimeSpan.Zero);
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, limits.Min().Ticks / 5));
-        while (!stop.IsCancellationRequested)
-        {
-            await Task.Delay(period, _time, stop);
-            if (!session.Authenticated)
-            {
-                if (_time.GetElapsedTime(session.OpenedAt) > _settings.HandshakeTimeout)
-                {
-                    session.Abort(new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient,
-                        $"no `authenticated` within {_settings.HandshakeTimeout.TotalSeconds:0.#} s of connecting"));
-                    return;
-                }
-
-                continue;
-            }
-
-            if (_settings.SilenceTimeout <= TimeSpan.Zero || _wanted.Count == 0 || !_settings.DataExpected(_time.GetUtcNow())) continue;
-            var silent = _time.GetElapsedTime(Math.Max(session.LastDataAt, session.SubscribedAt));
-            if (silent > _settings.SilenceTimeout)
-            {
-                Log.AlpacaSilent(_logger, silent.TotalSeconds);
-                session.Abort(new AlpacaSessionEndedException(AlpacaSessionEndKind.Transient,
-                    $"no data for {silent.TotalSeconds:0} s on an open connection while the market is open; rebuilt"));
-                return;
-            }
+            _refused.ExceptWith(quotes);
         }
     }
 
-    private sealed class BookEntry
+    /// <summary>The server refused these symbols with 405; those still wanted are retried on the next change or reconnect.</summary>
+    internal void OnRefused(IEnumerable<string> symbols)
     {
-        public double Bid;
-        public double Ask;
-        public long BidSize;
-        public long AskSize;
-        public double? LastTrade;
-        public bool HasQuote;
-        public bool Wanted;
-        public int WantedVersion;
+        lock (_gate)
+        {
+            _refused.UnionWith(symbols.Where(_wanted.Contains));
+        }
+    }
+
+    /// <summary>Live, naming the refused symbols if there are any.</summary>
+    internal FeedHealth ReportLive() => _health = new FeedHealth(FeedState.Live, true, RefusedSummary());
+
+    private string? RefusedSummary()
+    {
+        lock (_gate)
+        {
+            return _refused.Count == 0 ? null : $"405 symbol limit exceeded: refused {string.Join(", ", _refused.Order(StringComparer.Ordinal))}";
+        }
     }
 }

@@ -1,6 +1,6 @@
 namespace QuoteCluster.Feeds.Alpaca;
 
-/// <summary>Where and how the client connects; built from the CONFIG.md variables.</summary>
+/// <summary>Where and how the client connects; the host builds it from the ALPACA_* and APCA_* environment variables.</summary>
 public sealed record AlpacaStreamSettings(Uri StreamUrl, string Feed, string KeyId, string SecretKey)
 {
     public AlpacaCodec Codec { get; init; } = AlpacaCodec.MessagePack;

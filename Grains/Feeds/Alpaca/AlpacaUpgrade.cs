@@ -4,8 +4,9 @@ namespace QuoteCluster.Feeds.Alpaca;
 
 /// <summary>The WebSocket upgrade request that asks for a codec.</summary>
 /// <remarks>
-/// `ClientWebSocketOptions.SetRequestHeader("Content-Type", ...)` is silently dropped (ALPACA-PROTOCOL.md), so the
-/// header goes on an empty request body, through an invoker given to `ClientWebSocket.ConnectAsync`.
+/// `ClientWebSocketOptions.SetRequestHeader("Content-Type", ...)` is silently dropped: the socket copies its headers
+/// with `TryAddWithoutValidation` onto the request's own headers, which refuse a content header. Without it the server
+/// answers in JSON, so the header goes on an empty request body, through an invoker given to `ClientWebSocket.ConnectAsync`.
 /// </remarks>
 public static class AlpacaUpgrade
 {

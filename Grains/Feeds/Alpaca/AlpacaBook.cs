@@ -1,0 +1,103 @@
+using QuoteCluster.Quotes;
+
+namespace QuoteCluster.Feeds.Alpaca;
+
+/// <summary>
+/// What the stream has told us of each wanted symbol, its last bid and ask and its last trade, merged into the
+/// <see cref="QuoteTick"/>s the feed hands over: one per quote, and one per trade once the symbol has had a quote.
+/// </summary>
+/// <remarks>
+/// Alpaca sends bid and ask in quote messages and the price in trade messages; a tick needs both. Lives as long as the
+/// client, across reconnects, because its ids are the client's <see cref="SymbolCache"/> ids. Used by one thread at a
+/// time (the receive loop).
+/// </remarks>
+internal sealed class AlpacaBook
+{
+    // By symbol-cache id; by name for the rare symbol the cache gave no id.
+    private readonly List<Entry> _byId = [];
+    private readonly Dictionary<string, Entry> _byName = new(StringComparer.Ordinal);
+    private QuoteTick[] _ticks = new QuoteTick[128];
+
+    /// <summary>Merges a frame's events; returns the ticks they made, valid until the next call.</summary>
+    /// <param name="wanted">The symbols to keep; read again only when <paramref name="wantedVersion"/> changes.</param>
+    /// <param name="quotes">How many quotes of wanted symbols were merged.</param>
+    /// <param name="trades">How many trades of wanted symbols were merged, with or without a tick.</param>
+    public ReadOnlySpan<QuoteTick> Merge(ReadOnlySpan<AlpacaMarketEvent> events, IReadOnlySet<string> wanted, int wantedVersion,
+        DateTimeOffset receivedAt, out int quotes, out int trades)
+    {
+        if (_ticks.Length < events.Length) _ticks = new QuoteTick[Math.Max(events.Length, _ticks.Length * 2)];
+        var count = 0;
+        quotes = 0;
+        trades = 0;
+        foreach (ref readonly var item in events)
+        {
+            var entry = EntryFor(item, wanted);
+
+            // Messages in flight when a symbol was unsubscribed still arrive; they are not ours to track any more.
+            if (entry.WantedVersion != wantedVersion)
+            {
+                entry.Wanted = wanted.Contains(item.Symbol);
+                entry.WantedVersion = wantedVersion;
+            }
+
+            if (!entry.Wanted) continue;
+
+            QuoteTick tick;
+            if (item.Kind == AlpacaEventKind.Quote)
+            {
+                quotes++;
+                entry.Bid = item.BidPrice;
+                entry.Ask = item.AskPrice;
+                entry.BidSize = item.BidSize;
+                entry.AskSize = item.AskSize;
+                entry.HasQuote = true;
+                tick = new QuoteTick(item.Symbol, item.BidPrice, item.AskPrice, item.BidSize, item.AskSize, LastPrice: null,
+                    item.Timestamp, receivedAt, QuoteSources.Alpaca).WithCarriedLastPrice(entry.LastTrade);
+            }
+            else
+            {
+                trades++;
+                entry.LastTrade = item.Price;
+
+                // A trade before any quote has no bid and ask to show; its price rides on the first quote.
+                if (!entry.HasQuote) continue;
+                tick = new QuoteTick(item.Symbol, entry.Bid, entry.Ask, entry.BidSize, entry.AskSize, item.Price,
+                    item.Timestamp, receivedAt, QuoteSources.Alpaca);
+            }
+
+            _ticks[count++] = tick;
+        }
+
+        return _ticks.AsSpan(0, count);
+    }
+
+    private Entry EntryFor(in AlpacaMarketEvent item, IReadOnlySet<string> wanted)
+    {
+        if (item.SymbolId == SymbolCache.NoId)
+        {
+            if (!_byName.TryGetValue(item.Symbol, out var named))
+            {
+                // Symbols past the cache's capacity: kept only while wanted, so a flood of strange names cannot grow this.
+                named = new Entry { WantedVersion = -1 };
+                if (wanted.Contains(item.Symbol)) _byName[item.Symbol] = named;
+            }
+
+            return named;
+        }
+
+        while (_byId.Count <= item.SymbolId) _byId.Add(new Entry { WantedVersion = -1 });
+        return _byId[item.SymbolId];
+    }
+
+    private sealed class Entry
+    {
+        public double Bid;
+        public double Ask;
+        public long BidSize;
+        public long AskSize;
+        public double? LastTrade;
+        public bool HasQuote;
+        public bool Wanted;
+        public int WantedVersion;
+    }
+}
