@@ -24,6 +24,7 @@ public sealed class IngestGrain(
 
     private readonly QuoteCoalescer _coalescer = new();
     private readonly FeedHeartbeat _heartbeat = new(store, time, logger);
+    private readonly ShutdownAgreement _shutdown = new(state, membership);
     private IMarketDataFeed? _feed;
     private IngestPump? _pump;
     private bool _stopped;
@@ -37,9 +38,8 @@ public sealed class IngestGrain(
             state.State.Symbols = [.. options.MonitoredSymbols];
         }
 
-        // Announcements from silos that are gone no longer matter; a fresh deployment starts with none.
-        state.State.LeavingSilos.RemoveAll(s => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(s)) is SiloStatus.Dead or SiloStatus.None);
-        if (!StayingSilos(except: null).Any())
+        _shutdown.ForgetDepartedSilos();
+        if (!_shutdown.AnySiloStaying(except: null))
         {
             // Re-activated while the whole cluster shuts down (a keeper's ping): stay stopped.
             _stopped = true;
@@ -72,7 +72,7 @@ public sealed class IngestGrain(
             await StopFeedAsync();
 
             // When a survivor takes the feed over, a `stopped` heartbeat would only make UIs flicker.
-            if (!StayingSilos(except: silo.SiloAddress).Any())
+            if (!_shutdown.AnySiloStaying(except: silo.SiloAddress))
             {
                 await WriteHeartbeatAsync(HeartbeatStatus.Stopped, cancellationToken);
             }
@@ -141,23 +141,11 @@ public sealed class IngestGrain(
 
     public async Task<bool> SiloLeavingAsync(SiloAddress leaving)
     {
-        var key = leaving.ToParsableString();
-        if (!state.State.LeavingSilos.Contains(key))
-        {
-            state.State.LeavingSilos.Add(key);
-            await state.WriteStateAsync();
-        }
-
-        if (StayingSilos(except: leaving).Any()) return false;
+        await _shutdown.RecordLeavingAsync(leaving);
+        if (_shutdown.AnySiloStaying(except: leaving)) return false;
         await StopAsync("every silo of the cluster is shutting down");
         return true;
     }
-
-    /// <summary>Active silos that have not announced their shutdown: where the feed can move to.</summary>
-    private IEnumerable<SiloAddress> StayingSilos(SiloAddress? except) =>
-        membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(except) && !state.State.LeavingSilos.Contains(m.SiloAddress.ToParsableString()))
-            .Select(m => m.SiloAddress);
 
     private string SiloName => silo.SiloAddress.ToString();
 
