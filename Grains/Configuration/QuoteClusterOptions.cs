@@ -30,7 +30,7 @@ public enum StorageMode
     Firestore,
 }
 
-/// <summary>Every setting of the system, read from the variables in shared CONFIG.md and validated at start-up.</summary>
+/// <summary>Every setting of the system, read by <see cref="QuoteClusterSettings"/> and validated at start-up; docs/configuration.md describes each.</summary>
 public sealed record QuoteClusterOptions
 {
     public string? TenantId { get; init; }
@@ -64,7 +64,7 @@ public sealed record QuoteClusterOptions
     /// <summary>How often an idle SSE stream gets a keep-alive comment.</summary>
     public TimeSpan SseKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
 
-    // QuoteCluster's own settings (not in the systems our users run today).
+    // Settings only QuoteCluster reads; those above keep the variable names our users already set.
     public ClusterMode ClusterMode { get; init; } = ClusterMode.Embedded;
     /// <summary>`alpaca`: the stream client at <see cref="AlpacaStreamUrl"/>; `simulated`: generated quotes in process, no network.</summary>
     public string MarketFeed { get; init; } = MarketFeeds.Alpaca;

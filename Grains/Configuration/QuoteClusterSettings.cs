@@ -7,7 +7,8 @@ namespace QuoteCluster.Configuration;
 /// <summary>Reads <see cref="QuoteClusterOptions"/> from configuration under the variable names our users already set.</summary>
 /// <remarks>
 /// Each value is looked up at the configuration root (environment variables, command-line switches) and then in the
-/// `QuoteCluster` section (appsettings.json). Where CONFIG.md gives a second name it is used only when the first is unset.
+/// `QuoteCluster` section (appsettings.json). A setting with more than one name (`FIRESTORE_PROJECT_ID` or
+/// `FIREBASE_PROJECT_ID`) takes the first that is set; docs/configuration.md lists every name.
 /// </remarks>
 public static class QuoteClusterSettings
 {

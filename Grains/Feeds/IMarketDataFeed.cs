@@ -9,7 +9,7 @@ public interface IQuoteSink
     void OnQuotes(ReadOnlySpan<QuoteTick> quotes);
 }
 
-/// <summary>A market-data connection owned by the ingest grain: the simulator today, Alpaca's stream next.</summary>
+/// <summary>A market-data connection owned by the ingest grain: Alpaca's stream, or the in-process simulator (MARKET_FEED).</summary>
 public interface IMarketDataFeed : IAsyncDisposable
 {
     /// <summary>Written to storage as each quote's `source`.</summary>

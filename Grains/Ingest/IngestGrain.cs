@@ -23,13 +23,11 @@ public sealed class IngestGrain(
     private const string KeepAliveReminder = "ingest-keepalive";
 
     private readonly QuoteCoalescer _coalescer = new();
+    private readonly FeedHeartbeat _heartbeat = new(store, time, logger);
+    private readonly ShutdownAgreement _shutdown = new(state, membership);
     private IMarketDataFeed? _feed;
     private IngestPump? _pump;
     private bool _stopped;
-    private DateTimeOffset? _lastHeartbeatAt;
-    private long _receivedAtLastHeartbeat;
-    private long _timestampAtLastHeartbeat;
-    private double _quotesPerSecond;
 
     private IReadOnlyList<string> Symbols => state.State.Symbols;
 
@@ -40,9 +38,8 @@ public sealed class IngestGrain(
             state.State.Symbols = [.. options.MonitoredSymbols];
         }
 
-        // Announcements from silos that are gone no longer matter; a fresh deployment starts with none.
-        state.State.LeavingSilos.RemoveAll(s => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(s)) is SiloStatus.Dead or SiloStatus.None);
-        if (!StayingSilos(except: null).Any())
+        _shutdown.ForgetDepartedSilos();
+        if (!_shutdown.AnySiloStaying(except: null))
         {
             // Re-activated while the whole cluster shuts down (a keeper's ping): stay stopped.
             _stopped = true;
@@ -56,13 +53,13 @@ public sealed class IngestGrain(
         _pump = new IngestPump(_coalescer, GrainFactory, time, options.IngestBatchInterval, logger);
         await _feed.StartAsync(_coalescer, Symbols, cancellationToken);
         _pump.Start();
-        _timestampAtLastHeartbeat = time.GetTimestamp();
+        _heartbeat.StartMeasuring();
 
         // Interleaved so the heartbeat keeps its cadence whatever else the grain is doing.
         this.RegisterGrainTimer(WriteHeartbeatAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
         this.RegisterGrainTimer(ResendUnconfirmedAsync, new GrainTimerCreationOptions(options.StorageResendAfter, options.StorageResendAfter) { Interleave = true });
         QuoteClusterMetrics.ObserveIngest(this, () => new IngestGauges(
-            _lastHeartbeatAt is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : null,
+            _heartbeat.LastWrittenAt is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : null,
             _pump?.SymbolCalls is > 0 and var calls ? (double)_coalescer.Received / calls : null));
         Log.IngestStarted(logger, SiloName, _feed.Name, Symbols.Count, string.Join(',', Symbols));
     }
@@ -75,7 +72,7 @@ public sealed class IngestGrain(
             await StopFeedAsync();
 
             // When a survivor takes the feed over, a `stopped` heartbeat would only make UIs flicker.
-            if (!StayingSilos(except: silo.SiloAddress).Any())
+            if (!_shutdown.AnySiloStaying(except: silo.SiloAddress))
             {
                 await WriteHeartbeatAsync(HeartbeatStatus.Stopped, cancellationToken);
             }
@@ -88,14 +85,7 @@ public sealed class IngestGrain(
 
     public Task EnsureRunningAsync() => Task.CompletedTask;
 
-    public Task<FeedStatus> GetStatusAsync()
-    {
-        var health = CurrentFeedHealth;
-        var last = _coalescer.LastQuote;
-        return Task.FromResult(new FeedStatus(
-            _feed?.Name ?? options.MarketFeed, health.State, health.Connected, Symbols, _coalescer.Received, _quotesPerSecond,
-            last?.Symbol, last?.ReceivedAt, health.LastError, _lastHeartbeatAt, SiloName, _pump?.SymbolCalls ?? 0));
-    }
+    public Task<FeedStatus> GetStatusAsync() => Task.FromResult(CurrentStatus);
 
     public Task<IReadOnlyList<string>> GetSymbolsAsync() => Task.FromResult<IReadOnlyList<string>>([.. Symbols]);
 
@@ -151,28 +141,28 @@ public sealed class IngestGrain(
 
     public async Task<bool> SiloLeavingAsync(SiloAddress leaving)
     {
-        var key = leaving.ToParsableString();
-        if (!state.State.LeavingSilos.Contains(key))
-        {
-            state.State.LeavingSilos.Add(key);
-            await state.WriteStateAsync();
-        }
-
-        if (StayingSilos(except: leaving).Any()) return false;
+        await _shutdown.RecordLeavingAsync(leaving);
+        if (_shutdown.AnySiloStaying(except: leaving)) return false;
         await StopAsync("every silo of the cluster is shutting down");
         return true;
     }
-
-    /// <summary>Active silos that have not announced their shutdown: where the feed can move to.</summary>
-    private IEnumerable<SiloAddress> StayingSilos(SiloAddress? except) =>
-        membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(except) && !state.State.LeavingSilos.Contains(m.SiloAddress.ToParsableString()))
-            .Select(m => m.SiloAddress);
 
     private string SiloName => silo.SiloAddress.ToString();
 
     /// <summary>The feed's own account, except that a stopped ingest reports Stopped whatever the feed last said.</summary>
     private FeedHealth CurrentFeedHealth => _stopped ? new FeedHealth(FeedState.Stopped, false, null) : _feed?.Health ?? FeedHealth.Starting;
+
+    private FeedStatus CurrentStatus
+    {
+        get
+        {
+            var health = CurrentFeedHealth;
+            var last = _coalescer.LastQuote;
+            return new FeedStatus(
+                _feed?.Name ?? options.MarketFeed, health.State, health.Connected, Symbols, _coalescer.Received, _heartbeat.QuotesPerSecond,
+                last?.Symbol, last?.ReceivedAt, health.LastError, _heartbeat.LastWrittenAt, SiloName, _pump?.SymbolCalls ?? 0);
+        }
+    }
 
     internal static TimeSpan StreamDeliveryAllowance { get; } = TimeSpan.FromMilliseconds(250);
 
@@ -203,42 +193,12 @@ public sealed class IngestGrain(
 
     private Task WriteHeartbeatAsync(CancellationToken cancellationToken)
     {
-        var status = _stopped ? HeartbeatStatus.Stopped : CurrentFeedHealth.State switch
-        {
-            FeedState.Live when store.Health.Healthy => HeartbeatStatus.Running,
-            FeedState.Live => HeartbeatStatus.Degraded,
-            FeedState.Starting => HeartbeatStatus.Starting,
-            FeedState.ConfigurationError => HeartbeatStatus.ConfigurationError,
-            _ => HeartbeatStatus.Degraded,
-        };
-        return WriteHeartbeatAsync(status, cancellationToken);
+        var status = CurrentStatus;
+        return _heartbeat.WriteAsync(_heartbeat.StatusOf(status.State, _stopped), status, cancellationToken);
     }
 
-    private async Task WriteHeartbeatAsync(string status, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var received = _coalescer.Received;
-        var elapsed = time.GetElapsedTime(_timestampAtLastHeartbeat).TotalSeconds;
-        if (elapsed > 0.5)
-        {
-            _quotesPerSecond = (received - _receivedAtLastHeartbeat) / elapsed;
-            _receivedAtLastHeartbeat = received;
-            _timestampAtLastHeartbeat = time.GetTimestamp();
-        }
-
-        var health = CurrentFeedHealth;
-        var heartbeat = new Heartbeat(now, status, _coalescer.LastQuote?.Symbol, store.IsDryRun, _feed?.Name ?? options.MarketFeed,
-            health.State.WireName(), health.LastError ?? store.Health.LastError, Math.Round(_quotesPerSecond, 1), Symbols.Count);
-        try
-        {
-            await store.WriteHeartbeatAsync(heartbeat, cancellationToken);
-            _lastHeartbeatAt = now;
-        }
-        catch (Exception e)
-        {
-            Log.HeartbeatFailed(logger, e);
-        }
-    }
+    private Task WriteHeartbeatAsync(string status, CancellationToken cancellationToken) =>
+        _heartbeat.WriteAsync(status, CurrentStatus, cancellationToken);
 
     private async Task ResendUnconfirmedAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 namespace QuoteCluster.Ingest;
 
-/// <summary>What survives the ingest grain moving to another silo: the symbols added or removed at run time.</summary>
+/// <summary>What survives the ingest grain moving to another silo: the symbols added or removed at run time, and who announced leaving.</summary>
 [GenerateSerializer, Alias("QuoteCluster.IngestState")]
 public sealed class IngestState
 {

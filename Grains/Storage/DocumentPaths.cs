@@ -5,7 +5,7 @@ namespace QuoteCluster.Storage;
 /// <summary>Where our users' UIs look: `tenants/{TENANT_ID}/{collection}/{SYMBOL}` and `tenants/{TENANT_ID}/ops/market_ingest`.</summary>
 public sealed class DocumentPaths(string tenantId, string liveQuotesCollection)
 {
-    /// <summary>The tenant the dry run shows in its paths when TENANT_ID is unset (as the seeds' `TENANT_ID=local`).</summary>
+    /// <summary>The tenant in the dry run's logged paths when TENANT_ID is unset, so that they still read as real document paths.</summary>
     public const string DryRunTenant = "local";
 
     public static DocumentPaths From(QuoteClusterOptions options) =>

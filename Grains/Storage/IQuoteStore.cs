@@ -2,7 +2,7 @@ using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Storage;
 
-/// <summary>The storage seam: the dry-run log today, Firestore next. Writes are idempotent overwrites.</summary>
+/// <summary>Where quotes and heartbeats go: Firestore, or with DRY_RUN=1 the log. Writes are idempotent overwrites.</summary>
 public interface IQuoteStore
 {
     bool IsDryRun { get; }

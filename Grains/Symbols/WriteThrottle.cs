@@ -10,8 +10,6 @@ public sealed class WriteThrottle(TimeSpan minInterval)
 
     public bool Pending { get; private set; }
 
-    public DateTimeOffset? LastWriteAt => _lastWriteAt;
-
     /// <summary>Records a change; returns how long until it may be written (zero: write now).</summary>
     public TimeSpan OnChange(DateTimeOffset now)
     {
