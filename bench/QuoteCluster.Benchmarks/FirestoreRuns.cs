@@ -41,7 +41,7 @@ internal static class FirestoreRuns
     public static async Task<PipelineResult> PipelineAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure, params (string Key, string Value)[] settings)
     {
         var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
-        var options = BenchSilo.Options([("MONITORED_SYMBOLS", string.Join(',', names)), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        var options = BenchSilo.Options([.. BenchSilo.Symbols(names), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]);
         CountingQuoteStore? counting = null;
         using var host = await BenchSilo.StartAsync(options, services =>
