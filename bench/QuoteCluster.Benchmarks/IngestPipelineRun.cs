@@ -37,7 +37,7 @@ internal static class IngestPipelineRun
         }
 
         var ingest = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
-        await Task.Delay(warmup);
+        await WarmUp.RunAsync(warmup, () => Task.FromResult(latency.Count > 0));
 
         var before = await ingest.GetStatusAsync();
         latency.Reset();
