@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
 // Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only] [--smoke]
-// --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, pauses of a second and 2 s of load,
+// --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
 // only to prove that the tool still runs; it exits 1 when a client fails. Any run exits 1 when no message reaches the clients.
 if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
 {
@@ -62,7 +62,9 @@ try
         if (i % 50 == 49) await Task.Delay(50);
     }
 
+    // Warm-up: the pause, and until messages reach the clients (30 s at most), so a slow start cannot empty the window.
     await Task.Delay(Pause(5));
+    for (var waited = Stopwatch.StartNew(); load.Messages == 0 && waited.Elapsed < TimeSpan.FromSeconds(30);) await Task.Delay(50);
     load.ResetLatency();
     var startMessages = load.Messages;
     var clock = Stopwatch.StartNew();
@@ -117,21 +119,21 @@ async Task<double> MeasureIdleAsync(string name, ServerProcess server, LoadClien
     return marginal;
 }
 
-static long Settled(ServerProcess server)
+long Settled(ServerProcess server)
 {
     // Resident memory moves with the collector; the median of a few readings is steadier than one.
     var readings = new List<long>();
     for (var i = 0; i < 5; i++)
     {
         readings.Add(server.ResidentBytes);
-        Thread.Sleep(200);
+        Thread.Sleep(smoke ? 20 : 200);
     }
 
     return readings.Order().ElementAt(2);
 }
 
-// A pause for memory to settle or clients to warm up; a second at most in smoke mode, where only running matters.
-TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? Math.Min(1, fullSeconds) : fullSeconds);
+// A pause for memory to settle or clients to warm up; half a second in smoke mode, where only running matters.
+TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? 0.5 : fullSeconds);
 
 string Argument(string name, string fallback)
 {
