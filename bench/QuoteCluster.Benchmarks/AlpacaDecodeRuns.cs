@@ -47,7 +47,7 @@ internal static class AlpacaDecodeRuns
             counted = () => loop.Quotes;
         }
 
-        await Task.Delay(warmup);
+        await WarmUp.RunAsync(warmup, () => Task.FromResult(counted() > 0));
         var process = Process.GetCurrentProcess();
         var startCount = counted();
         var startCpu = process.TotalProcessorTime;

@@ -12,10 +12,24 @@ namespace QuoteCluster.Benchmarks;
 /// <summary>One in-process silo on the production configuration, on free loopback ports, without console logs.</summary>
 internal static class BenchSilo
 {
-    public static QuoteClusterOptions Options(params (string Key, string Value)[] settings) =>
-        QuoteClusterSettings.Load(new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Build()) with { SiloPort = FreePort(), GatewayPort = FreePort() };
+    /// <summary>
+    /// What every benchmark silo runs on unless a run says otherwise: the in-process simulated feed (SIMULATED_QUOTES_PER_SEC
+    /// quotes/s, no network), not the product's default of the Alpaca client, whose free plan caps MAX_SYMBOLS at 30.
+    /// </summary>
+    private static readonly (string Key, string Value)[] Defaults = [("MARKET_FEED", "simulated")];
+
+    /// <summary>The settings as the product reads them: <see cref="Defaults"/>, then the run's own (which win).</summary>
+    public static QuoteClusterOptions Options(params (string Key, string Value)[] settings)
+    {
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in Defaults.Concat(settings)) merged[key] = value;
+        return QuoteClusterSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(merged).Build())
+            with { SiloPort = FreePort(), GatewayPort = FreePort() };
+    }
+
+    /// <summary>Monitors exactly these symbols, with MAX_SYMBOLS set to their count so the feed's limit admits a run of any size.</summary>
+    public static (string Key, string Value)[] Symbols(IReadOnlyList<string> names) =>
+        [("MONITORED_SYMBOLS", string.Join(',', names)), ("MAX_SYMBOLS", names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     public static async Task<IHost> StartAsync(QuoteClusterOptions options, Action<IServiceCollection> services)
     {

@@ -35,20 +35,21 @@ internal static class FirestoreRuns
         return written / clock.Elapsed.TotalSeconds;
     }
 
-    public sealed record PipelineResult(double QuotesPerSecond, double WritesPerSecond, int PendingAtEnd, double HeapStartMb, double HeapEndMb, double HeapMaxMb);
+    public sealed record PipelineResult(double QuotesPerSecond, double WritesPerSecond, int PendingAtEnd, double HeapStartMb, double HeapEndMb, double HeapMaxMb, bool WritesExpected);
 
     /// <summary>The whole silo writing to Firestore: quotes in, documents out, and the managed heap meanwhile.</summary>
-    public static async Task<PipelineResult> PipelineAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure, params (string Key, string Value)[] settings)
+    /// <param name="expectWrites">Whether documents are expected out (Firestore reachable): the warm-up then also lasts until the first is written.</param>
+    public static async Task<PipelineResult> PipelineAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure, bool expectWrites, params (string Key, string Value)[] settings)
     {
         var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
-        var options = BenchSilo.Options([("MONITORED_SYMBOLS", string.Join(',', names)), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        var options = BenchSilo.Options([.. BenchSilo.Symbols(names), ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ORLEANS_DASHBOARD", "0"), ("TENANT_ID", "bench"), .. settings]);
         CountingQuoteStore? counting = null;
         using var host = await BenchSilo.StartAsync(options, services =>
             services.AddSingleton<IQuoteStore>(sp => counting = new CountingQuoteStore(QuoteStores.Create(sp, options))));
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var ingest = grains.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
-        await Task.Delay(warmup);
+        await WarmUp.RunAsync(warmup, async () => (await ingest.GetStatusAsync()).QuotesReceived > 0 && (!expectWrites || counting!.QuotesWritten > 0));
 
         var heapStart = Heap(forceCollection: true);
         var before = await ingest.GetStatusAsync();
@@ -72,7 +73,7 @@ internal static class FirestoreRuns
         }
 
         await host.StopAsync();
-        return new PipelineResult((after.QuotesReceived - before.QuotesReceived) / seconds, writes / seconds, pending, heapStart, heapEnd, maxHeap);
+        return new PipelineResult((after.QuotesReceived - before.QuotesReceived) / seconds, writes / seconds, pending, heapStart, heapEnd, maxHeap, expectWrites);
     }
 
     private static double Heap(bool forceCollection) => GC.GetTotalMemory(forceCollection) / 1024.0 / 1024.0;

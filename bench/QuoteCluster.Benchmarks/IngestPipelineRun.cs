@@ -21,11 +21,11 @@ internal static class IngestPipelineRun
     public static async Task<IngestPipelineResult> RunAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure)
     {
         var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
-        var options = BenchSilo.Options(
-            ("MONITORED_SYMBOLS", string.Join(',', names)),
+        var options = BenchSilo.Options([
+            .. BenchSilo.Symbols(names),
             ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ORLEANS_DASHBOARD", "0"),
-            ("DRY_RUN", "1"));
+            ("DRY_RUN", "1")]);
         using var host = await BenchSilo.StartAsync(options, services => services.AddQuoteSubscriptionHub());
 
         var latency = new LatencyHistogram();
@@ -37,7 +37,7 @@ internal static class IngestPipelineRun
         }
 
         var ingest = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
-        await Task.Delay(warmup);
+        await WarmUp.RunAsync(warmup, () => Task.FromResult(latency.Count > 0));
 
         var before = await ingest.GetStatusAsync();
         latency.Reset();

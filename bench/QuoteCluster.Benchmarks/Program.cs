@@ -1,37 +1,108 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using QuoteCluster.Benchmarks;
+using QuoteCluster.Tests.Support;
 
 // Usage:
 //   dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- ingest [--symbols 100,1000] [--rates 200000] [--seconds 15]
 //   dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- alpaca [--seconds 10] [--rounds 3]
 //   FIRESTORE_EMULATOR_HOST=127.0.0.1:8766 dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- firestore [--seconds 20] [--outage-seconds 60]
+// Any suite with --smoke (what bench/smoke runs, in CI): tiny sizes and windows of a second or two, only to prove that
+// the suite still runs; the firestore suite then starts its own emulator if FIRESTORE_EMULATOR_HOST is unset.
+// A suite exits 1 when a row measured nothing (no quotes through, no events to the consumer, no documents written).
 var suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "ingest";
-var seconds = double.Parse(Argument("--seconds", suite switch { "ingest" => "15", "alpaca" => "10", _ => "20" }), CultureInfo.InvariantCulture);
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
-
-if (suite == "ingest")
+var smoke = args.Contains("--smoke");
+var seconds = double.Parse(Argument("--seconds", suite switch
 {
-    var symbolCounts = Argument("--symbols", "100,1000").Split(',').Select(int.Parse).ToArray();
-    var rates = Argument("--rates", "200000").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    "ingest" => smoke ? "1" : "15",
+    "alpaca" => smoke ? "0.5" : "10",
+    _ => smoke ? "1" : "20",
+}), CultureInfo.InvariantCulture);
+var failures = new List<string>();
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+if (smoke) Console.WriteLine("smoke mode: tiny sizes and short windows; these figures only show that the suite runs and are not benchmarks");
+
+try
+{
+    switch (suite)
+    {
+        case "ingest":
+            await IngestAsync();
+            break;
+        case "firestore":
+            await FirestoreAsync();
+            break;
+        case "alpaca":
+            await AlpacaAsync();
+            break;
+        default:
+            Console.Error.WriteLine($"unknown suite '{suite}': use ingest, firestore or alpaca");
+            return 2;
+    }
+}
+catch (Exception e) when (smoke)
+{
+    Console.Error.WriteLine($"smoke: the {suite} suite failed: {e}");
+    return 1;
+}
+
+foreach (var failure in failures) Console.Error.WriteLine($"FAILED: {failure}");
+if (failures.Count > 0) return 1;
+if (smoke) Console.WriteLine($"smoke: the {suite} suite ran and every row measured something");
+return 0;
+
+async Task IngestAsync()
+{
+    var symbolCounts = Argument("--symbols", smoke ? "10" : "100,1000").Split(',').Select(int.Parse).ToArray();
+    var rates = Argument("--rates", smoke ? "1000" : "200000").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    var warmup = TimeSpan.FromSeconds(smoke ? 1 : 5);
     Console.WriteLine("| symbols | feed rate (quotes/s) | quotes/s through ingest | stream events/s | events ÷ quotes | grain calls/s | p50 feed→consumer | p99 feed→consumer | max heap |");
     Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var symbols in symbolCounts)
     {
         foreach (var rate in rates)
         {
-            var r = await IngestPipelineRun.RunAsync(symbols, rate, warmup: TimeSpan.FromSeconds(5), measure: TimeSpan.FromSeconds(seconds));
+            var r = await IngestPipelineRun.RunAsync(symbols, rate, warmup, measure: TimeSpan.FromSeconds(seconds));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Symbols:N0} | {r.TargetRate:N0} | {r.QuotesPerSecond:N0} | {r.EventsPerSecond:N0} | {r.EventsPerSecond / r.QuotesPerSecond:P2} | {r.SymbolCallsPerSecond:N0} | {r.P50Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxHeapMb:F0} MB |"));
+            var row = string.Create(CultureInfo.InvariantCulture, $"ingest, {symbols} symbols at {rate:N0} quotes/s");
+            Expect(r.QuotesPerSecond > 0, $"{row}: no quotes went through ingest");
+            Expect(r.EventsPerSecond > 0, $"{row}: no stream events reached the consumer");
         }
     }
 }
-else if (suite == "firestore")
-{
-    var emulator = Environment.GetEnvironmentVariable("FIRESTORE_EMULATOR_HOST")
-        ?? throw new InvalidOperationException("Set FIRESTORE_EMULATOR_HOST to a running Firestore emulator (see BENCHMARKS.md).");
-    var measure = TimeSpan.FromSeconds(seconds);
 
+async Task FirestoreAsync()
+{
+    var emulator = Environment.GetEnvironmentVariable("FIRESTORE_EMULATOR_HOST");
+    FirestoreEmulator? started = null;
+    if (emulator is null && smoke)
+    {
+        // The tests' own starter (linked into this project): java -cp the official emulator's jar, on a free port.
+        started = new FirestoreEmulator();
+        await started.StartAsync();
+        emulator = started.Host;
+        Console.WriteLine($"started the Firestore emulator at {emulator} ({started.Jar}); it stops with this run");
+    }
+
+    if (emulator is null)
+    {
+        throw new InvalidOperationException("Set FIRESTORE_EMULATOR_HOST to a running Firestore emulator (see BENCHMARKS.md), or run with --smoke, which starts one.");
+    }
+
+    try
+    {
+        await FirestoreRowsAsync(emulator);
+    }
+    finally
+    {
+        if (started is not null) await started.StopAsync();
+    }
+}
+
+async Task FirestoreRowsAsync(string emulator)
+{
+    var measure = TimeSpan.FromSeconds(seconds);
     Console.WriteLine("\n**Store throughput** (commits of 500 documents straight through FirestoreQuoteStore)\n");
     Console.WriteLine("| commits in flight | documents written/s |");
     Console.WriteLine("|---:|---:|");
@@ -39,29 +110,42 @@ else if (suite == "firestore")
     {
         var perSecond = await FirestoreRuns.StoreWritesPerSecondAsync(emulator, batch: 500, inFlight, measure);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {inFlight} | {perSecond:N0} |"));
+        Expect(perSecond > 0, $"firestore store, {inFlight} commits in flight: no documents written");
     }
+
+    // Smoke: ten symbols at 1,000 quotes/s, a second of warm-up, and a one-second outage, instead of the full sizes.
+    var (raisedSymbols, defaultSymbols, rate) = smoke ? (10, 10, 1_000d) : (5000, 1000, 100_000d);
+    var (raisedWarmup, defaultWarmup) = smoke ? (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : (TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(5));
+    var outage = TimeSpan.FromSeconds(double.Parse(Argument("--outage-seconds", smoke ? "1" : "60"), CultureInfo.InvariantCulture));
 
     Console.WriteLine("\n**Pipeline into Firestore**\n");
     Console.WriteLine("| run | symbols | quotes/s in | documents/s out | quotes in ÷ writes out | pending at end | heap start → end (max) |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
-    void Row(string name, int symbols, FirestoreRuns.PipelineResult r) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {symbols:N0} | {r.QuotesPerSecond:N0} | {r.WritesPerSecond:N0} | {(r.WritesPerSecond > 0 ? r.QuotesPerSecond / r.WritesPerSecond : double.PositiveInfinity):N0} : 1 | {r.PendingAtEnd:N0} | {r.HeapStartMb:F0} → {r.HeapEndMb:F0} MB ({r.HeapMaxMb:F0}) |"));
+    void Row(string name, int symbols, FirestoreRuns.PipelineResult r)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {symbols:N0} | {r.QuotesPerSecond:N0} | {r.WritesPerSecond:N0} | {(r.WritesPerSecond > 0 ? r.QuotesPerSecond / r.WritesPerSecond : double.PositiveInfinity):N0} : 1 | {r.PendingAtEnd:N0} | {r.HeapStartMb:F0} → {r.HeapEndMb:F0} MB ({r.HeapMaxMb:F0}) |"));
+        Expect(r.QuotesPerSecond > 0, $"firestore pipeline, {name}: no quotes in");
+        if (r.WritesExpected) Expect(r.WritesPerSecond > 0, $"firestore pipeline, {name}: no documents written");
+    }
 
-    Row("budget raised (100,000/s, burst 100,000), 1 s per document", 5000,
-        await FirestoreRuns.PipelineAsync(5000, 100_000, TimeSpan.FromSeconds(8), measure,
+    Row("budget raised (100,000/s, burst 100,000), 1 s per document", raisedSymbols,
+        await FirestoreRuns.PipelineAsync(raisedSymbols, rate, raisedWarmup, measure, expectWrites: true,
             ("FIRESTORE_EMULATOR_HOST", emulator), ("GLOBAL_WRITES_PER_SEC", "100000"), ("GLOBAL_BURST", "100000")));
-    Row("default settings (20/s, burst 40)", 1000,
-        await FirestoreRuns.PipelineAsync(1000, 100_000, TimeSpan.FromSeconds(5), measure, ("FIRESTORE_EMULATOR_HOST", emulator)));
-    var outage = TimeSpan.FromSeconds(double.Parse(Argument("--outage-seconds", "60"), CultureInfo.InvariantCulture));
-    Row($"Firestore unreachable for {outage.TotalSeconds:0} s", 1000,
-        await FirestoreRuns.PipelineAsync(1000, 100_000, TimeSpan.FromSeconds(5), outage, ("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")));
+    Row("default settings (20/s, burst 40)", defaultSymbols,
+        await FirestoreRuns.PipelineAsync(defaultSymbols, rate, defaultWarmup, measure, expectWrites: true, ("FIRESTORE_EMULATOR_HOST", emulator)));
+    Row($"Firestore unreachable for {outage.TotalSeconds:0} s", defaultSymbols,
+        await FirestoreRuns.PipelineAsync(defaultSymbols, rate, defaultWarmup, outage, expectWrites: false, ("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")));
 }
-else if (suite == "alpaca")
+
+async Task AlpacaAsync()
 {
-    Console.WriteLine($"frames of {AlpacaDecodeRuns.QuotesPerFrame} quotes over 100 symbols, loopback, one connection; {seconds:0} s per row after 3 s warm-up\n");
+    var warmup = TimeSpan.FromSeconds(smoke ? 0.5 : 3);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"frames of {AlpacaDecodeRuns.QuotesPerFrame} quotes over 100 symbols, loopback, one connection; {seconds:0.#} s per row after {warmup.TotalSeconds:0.#} s warm-up\n"));
     Console.WriteLine("| codec | receiver | quotes/s, median (each round) | ÷ bare transport | ÷ minimal decode | CPU (cores, simulator included) | allocated per quote |");
     Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
-    var rounds = int.Parse(Argument("--rounds", "3"), CultureInfo.InvariantCulture);
+    var rounds = int.Parse(Argument("--rounds", smoke ? "1" : "3"), CultureInfo.InvariantCulture);
     foreach (var codec in new[] { QuoteCluster.Feeds.Alpaca.AlpacaCodec.Json, QuoteCluster.Feeds.Alpaca.AlpacaCodec.MessagePack })
     {
         // The three receivers take turns, round after round, so drift in the machine's speed touches all of them alike.
@@ -71,7 +155,7 @@ else if (suite == "alpaca")
         {
             foreach (var receiver in receivers)
             {
-                runs[receiver].Add(await AlpacaDecodeRuns.RunAsync(receiver, codec, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(seconds)));
+                runs[receiver].Add(await AlpacaDecodeRuns.RunAsync(receiver, codec, warmup, TimeSpan.FromSeconds(seconds)));
             }
         }
 
@@ -82,15 +166,18 @@ else if (suite == "alpaca")
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Codec} | {(r.Receiver == "client" ? "AlpacaStreamClient → QuoteCoalescer" : r.Receiver)} | {r.QuotesPerSecond:N0} ({all} M) | {r.QuotesPerSecond / median[0].QuotesPerSecond:P0} | {r.QuotesPerSecond / median[1].QuotesPerSecond:P0} | {r.CpuCoresUsed:F2} | {r.AllocatedBytesPerQuote:F0} B |"));
         }
+
+        foreach (var run in runs.Values.SelectMany(r => r))
+        {
+            Expect(run.QuotesPerSecond > 0, $"alpaca, {run.Codec}, {run.Receiver}: no quotes received");
+        }
     }
 }
-else
-{
-    Console.Error.WriteLine($"unknown suite '{suite}': use ingest, firestore or alpaca");
-    return 2;
-}
 
-return 0;
+void Expect(bool measured, string failure)
+{
+    if (!measured) failures.Add(failure);
+}
 
 string Argument(string name, string fallback)
 {

@@ -4,17 +4,20 @@ using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
-// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only]
+// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only] [--smoke]
+// --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
+// only to prove that the tool still runs; it exits 1 when a client fails. Any run exits 1 when no message reaches the clients.
 if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
 {
     await BareWebSocketServer.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
     return 0;
 }
 
-var clients = int.Parse(Argument("--clients", "1000"), CultureInfo.InvariantCulture);
-var symbolCount = int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture);
-var seconds = double.Parse(Argument("--seconds", "15"), CultureInfo.InvariantCulture);
-var rate = double.Parse(Argument("--rate", "2000"), CultureInfo.InvariantCulture);
+var smoke = args.Contains("--smoke");
+var clients = int.Parse(Argument("--clients", smoke ? "10" : "1000"), CultureInfo.InvariantCulture);
+var symbolCount = int.Parse(Argument("--symbols", smoke ? "5" : "20"), CultureInfo.InvariantCulture);
+var seconds = double.Parse(Argument("--seconds", smoke ? "2" : "15"), CultureInfo.InvariantCulture);
+var rate = double.Parse(Argument("--rate", smoke ? "200" : "2000"), CultureInfo.InvariantCulture);
 var apiDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Api", "bin", "Release", "net10.0", "QuoteCluster.Api.dll");
 apiDll = Path.GetFullPath(Argument("--api", apiDll));
 if (!File.Exists(apiDll))
@@ -23,56 +26,74 @@ if (!File.Exists(apiDll))
     return 2;
 }
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
-Console.WriteLine($"gateway: the Api's embedded default (silo + Alpaca simulator at {rate} quotes/s in process), {symbolCount} symbols; load tool in another process on the same machine");
-await using var gateway = await GatewayProcess.StartAsync(apiDll, rate, clients * 2);
-var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
-var symbols = string.Join(',', (await load.IngestedSymbolsAsync()).Take(symbolCount));
-
-// 1. Memory per idle connection: WebSockets that subscribe to nothing, against the gateway and, side by side, against
-// bare Kestrel (the framework's own floor). Resident memory also moves with the collector's budgets, which grow with
-// the first connections' set-up garbage; the marginal cost between a quarter and all of the connections leaves that
-// one-off growth out.
-await Task.Delay(TimeSpan.FromSeconds(5));
-var ours = await MeasureIdleAsync("gateway", gateway, load, clients);
-await using (var bare = await BareWebSocketServer.StartAsync())
+try
 {
-    var floor = await MeasureIdleAsync("bare Kestrel", bare, new LoadClients(bare.Address, "none", latencySampleEvery: 50), clients);
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+    if (smoke) Console.WriteLine("smoke mode: tiny sizes and short pauses; these figures only show that the tool runs and are not benchmarks");
+    Console.WriteLine($"gateway: the Api's embedded default (silo + Alpaca simulator at {rate} quotes/s in process), {symbolCount} symbols; load tool in another process on the same machine");
+    await using var gateway = await GatewayProcess.StartAsync(apiDll, rate, clients * 2);
+    var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
+    var symbols = string.Join(',', (await load.IngestedSymbolsAsync()).Take(symbolCount));
+
+    // 1. Memory per idle connection: WebSockets that subscribe to nothing, against the gateway and, side by side, against
+    // bare Kestrel (the framework's own floor). Resident memory also moves with the collector's budgets, which grow with
+    // the first connections' set-up garbage; the marginal cost between a quarter and all of the connections leaves that
+    // one-off growth out.
+    await Task.Delay(Pause(5));
+    var ours = await MeasureIdleAsync("gateway", gateway, load, clients);
+    await using (var bare = await BareWebSocketServer.StartAsync())
+    {
+        var floor = await MeasureIdleAsync("bare Kestrel", bare, new LoadClients(bare.Address, "none", latencySampleEvery: 50), clients);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"idle: marginal KB per connection, gateway ÷ bare Kestrel = {ours / floor:F2} (the gateway adds {ours - floor:F1} KB)"));
+    }
+
+    if (args.Contains("--idle-only")) return 0;
+    await Task.Delay(Pause(3));
+
+    // 2. Throughput and latency: half SSE, half WebSocket, each on all the symbols.
+    using var stop = new CancellationTokenSource();
+    var running = new List<Task>();
+    for (var i = 0; i < clients; i++)
+    {
+        running.Add(i % 2 == 0
+            ? Task.Run(() => load.RunSseAsync(symbols, stop.Token))
+            : Task.Run(() => load.RunWebSocketAsync(symbols.Split(','), stop.Token)));
+        if (i % 50 == 49) await Task.Delay(50);
+    }
+
+    // Warm-up: the pause, and until messages reach the clients (30 s at most), so a slow start cannot empty the window.
+    await Task.Delay(Pause(5));
+    for (var waited = Stopwatch.StartNew(); load.Messages == 0 && waited.Elapsed < TimeSpan.FromSeconds(30);) await Task.Delay(50);
+    load.ResetLatency();
+    var startMessages = load.Messages;
+    var clock = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(seconds));
+    var perSecond = (load.Messages - startMessages) / clock.Elapsed.TotalSeconds;
+    var (p50, p99, samples) = load.Latency();
+    var loaded = gateway.ResidentBytes;
+    await stop.CancelAsync();
+    await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    var failed = running.Count(t => t.IsFaulted);
+
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"idle: marginal KB per connection, gateway ÷ bare Kestrel = {ours / floor:F2} (the gateway adds {ours - floor:F1} KB)"));
+        $"load: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0.#} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), gateway RSS {loaded / 1e6:F0} MB, {failed} clients failed"));
+    // Nothing measured fails any run; a failed client fails the smoke, where ten clients on loopback have no excuse.
+    var measuredNothing = perSecond <= 0;
+    var clientsFailed = smoke && failed > 0;
+    if (measuredNothing) Console.Error.WriteLine("FAILED: no message reached the clients");
+    if (clientsFailed) Console.Error.WriteLine($"FAILED: {failed} of {clients} clients failed, the first with: {running.First(t => t.IsFaulted).Exception!.GetBaseException().Message}");
+    if (measuredNothing || clientsFailed) return 1;
+    if (smoke) Console.WriteLine("smoke: the load tool ran; every client ran and messages reached them");
+    return 0;
 }
-
-if (args.Contains("--idle-only")) return 0;
-await Task.Delay(TimeSpan.FromSeconds(3));
-
-// 2. Throughput and latency: half SSE, half WebSocket, each on all the symbols.
-using var stop = new CancellationTokenSource();
-var running = new List<Task>();
-for (var i = 0; i < clients; i++)
+catch (Exception e) when (smoke)
 {
-    running.Add(i % 2 == 0
-        ? Task.Run(() => load.RunSseAsync(symbols, stop.Token))
-        : Task.Run(() => load.RunWebSocketAsync(symbols.Split(','), stop.Token)));
-    if (i % 50 == 49) await Task.Delay(50);
+    Console.Error.WriteLine($"smoke: the load tool failed: {e}");
+    return 1;
 }
 
-await Task.Delay(TimeSpan.FromSeconds(5));
-load.ResetLatency();
-var startMessages = load.Messages;
-var clock = Stopwatch.StartNew();
-await Task.Delay(TimeSpan.FromSeconds(seconds));
-var perSecond = (load.Messages - startMessages) / clock.Elapsed.TotalSeconds;
-var (p50, p99, samples) = load.Latency();
-var loaded = gateway.ResidentBytes;
-await stop.CancelAsync();
-await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-var failed = running.Count(t => t.IsFaulted);
-
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"load: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), gateway RSS {loaded / 1e6:F0} MB, {failed} clients failed"));
-return 0;
-
-static async Task<double> MeasureIdleAsync(string name, ServerProcess server, LoadClients load, int clients)
+async Task<double> MeasureIdleAsync(string name, ServerProcess server, LoadClients load, int clients)
 {
     var idle = new List<ClientWebSocket>();
     var steps = new List<(int Connections, long Resident)> { (0, Settled(server)) };
@@ -83,7 +104,7 @@ static async Task<double> MeasureIdleAsync(string name, ServerProcess server, Lo
             idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(Pause(5));
         steps.Add((idle.Count, Settled(server)));
     }
 
@@ -94,22 +115,25 @@ static async Task<double> MeasureIdleAsync(string name, ServerProcess server, Lo
         $"\nidle, {name}: {clients:N0} WebSocket connections: RSS {steps[0].Resident / 1e6:F0} MB → {atQuarter / 1e6:F0} MB at {quarter:N0} → {atAll / 1e6:F0} MB; " +
         $"{(atAll - steps[0].Resident) / (double)all / 1024:F1} KB per idle connection from none, {marginal:F1} KB marginal ({quarter:N0} → {all:N0})"));
     foreach (var socket in idle) socket.Abort();
-    await Task.Delay(TimeSpan.FromSeconds(2));
+    await Task.Delay(Pause(2));
     return marginal;
 }
 
-static long Settled(ServerProcess server)
+long Settled(ServerProcess server)
 {
     // Resident memory moves with the collector; the median of a few readings is steadier than one.
     var readings = new List<long>();
     for (var i = 0; i < 5; i++)
     {
         readings.Add(server.ResidentBytes);
-        Thread.Sleep(200);
+        Thread.Sleep(smoke ? 20 : 200);
     }
 
     return readings.Order().ElementAt(2);
 }
+
+// A pause for memory to settle or clients to warm up; half a second in smoke mode, where only running matters.
+TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? 0.5 : fullSeconds);
 
 string Argument(string name, string fallback)
 {
