@@ -22,7 +22,7 @@ public sealed class AlpacaSessionEndedException(AlpacaSessionEndKind kind, strin
     public int? Code { get; } = code;
 }
 
-/// <summary>The stream's error codes (docs/alpaca-protocol.md) and what each means for the client.</summary>
+/// <summary>The stream's error codes (docs/alpaca.md) and what each means for the client.</summary>
 public static class AlpacaErrorCodes
 {
     public const int InvalidSyntax = 400;

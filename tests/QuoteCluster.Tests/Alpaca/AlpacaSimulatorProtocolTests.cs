@@ -7,7 +7,7 @@ using QuoteCluster.Feeds.Alpaca;
 namespace QuoteCluster.Tests.Alpaca;
 
 /// <summary>
-/// The simulator as the official SDKs meet it (ALPACA-PROTOCOL.md): a raw WebSocket sends what the SDKs send and reads
+/// The simulator as the official SDKs meet it (docs/alpaca.md): a raw WebSocket sends what the SDKs send and reads
 /// what comes back, with no client of ours in between.
 /// </summary>
 public sealed class AlpacaSimulatorProtocolTests : IAsyncLifetime
