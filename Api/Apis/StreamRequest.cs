@@ -18,8 +18,20 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
             return Refuse(ApiProblems.BadRequest("invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}."));
         }
 
-        var ingested = await IngestedSymbols.ReadAsync(cluster);
-        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(emptyMeansNone ? [] : ingested.All, maxHz, null);
+        if (string.IsNullOrWhiteSpace(symbols) && emptyMeansNone) return new StreamRequest([], maxHz, null);
+        IngestedSymbols ingested;
+        try
+        {
+            ingested = await IngestedSymbols.ReadAsync(cluster);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The ingest grain is moving (a silo died) or cannot start: a client should retry, not see a 500.
+            return Refuse(ApiProblems.ServiceUnavailable("cluster_unavailable",
+                $"The cluster could not say which symbols it ingests just now ({e.GetType().Name}); retry shortly."));
+        }
+
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(ingested.All, maxHz, null);
 
         IReadOnlyList<string> wanted;
         try

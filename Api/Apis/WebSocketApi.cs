@@ -64,7 +64,7 @@ public static class WebSocketApi
             var sending = SendUpdatesAsync(stop.Token);
             try
             {
-                if (initial.Count > 0) await SubscribeAsync(initial, stop.Token);
+                if (initial.Count > 0) await SubscribeInitialAsync(initial, stop.Token);
                 await ReceiveAsync(stop.Token);
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException)
@@ -74,6 +74,18 @@ public static class WebSocketApi
             {
                 await stop.CancelAsync();
                 await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        private async Task SubscribeInitialAsync(IReadOnlyList<string> initial, CancellationToken stop)
+        {
+            try
+            {
+                await SubscribeAsync(initial, stop);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+            {
+                await SendAsync(new ServerMessage("error", Message: $"The cluster could not subscribe {string.Join(", ", initial)} just now ({e.GetType().Name}); subscribe again."), stop);
             }
         }
 
@@ -121,7 +133,23 @@ public static class WebSocketApi
             }
         }
 
+        /// <summary>
+        /// A message the cluster cannot serve right now (a silo failing over, the ingest grain moving) gets an error
+        /// to retry after, not a closed socket.
+        /// </summary>
         private async Task HandleAsync(ReadOnlyMemory<byte> message, CancellationToken stop)
+        {
+            try
+            {
+                await HandleMessageAsync(message, stop);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+            {
+                await SendAsync(new ServerMessage("error", Message: $"The cluster could not serve this request just now ({e.GetType().Name}); send it again."), stop);
+            }
+        }
+
+        private async Task HandleMessageAsync(ReadOnlyMemory<byte> message, CancellationToken stop)
         {
             ClientMessage? parsed = null;
             try
@@ -171,12 +199,23 @@ public static class WebSocketApi
 
         private async Task SubscribeAsync(IReadOnlyList<string> symbols, CancellationToken stop)
         {
-            // The status message goes first, so the snapshot the subscriptions deliver follows it.
+            // The status message goes first, so the snapshot the subscriptions deliver follows it. Each symbol is
+            // marked wanted before its subscription starts: the snapshot it delivers at once must not be dropped by
+            // the send loop as an update of a symbol nobody wants.
             var added = symbols.Where(s => !_subscriptions.ContainsKey(s)).ToList();
             await SendAsync(new ServerMessage("subscribed", Symbols: symbols, Subscribed: [.. _subscriptions.Keys, .. added]), stop);
             foreach (var symbol in added)
             {
-                _subscriptions[symbol] = await hub.SubscribeAsync(symbol, _connection, stop);
+                _subscriptions[symbol] = Subscribing.Instance;
+                try
+                {
+                    _subscriptions[symbol] = await hub.SubscribeAsync(symbol, _connection, stop);
+                }
+                catch
+                {
+                    _subscriptions.TryRemove(symbol, out _);
+                    throw;
+                }
             }
         }
 
@@ -216,6 +255,14 @@ public static class WebSocketApi
     }
 
     private sealed record ClientMessage(string? Action, IReadOnlyList<string>? Symbols);
+
+    /// <summary>Stands for a subscription being made, so the symbol counts as wanted while it is.</summary>
+    private sealed class Subscribing : IAsyncDisposable
+    {
+        public static Subscribing Instance { get; } = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 
     /// <summary>The status messages: `subscribed`, `unsubscribed`, `error` (updates are encoded by <see cref="EncodedQuotes"/>).</summary>
     private sealed record ServerMessage(

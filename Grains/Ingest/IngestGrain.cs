@@ -27,6 +27,7 @@ public sealed class IngestGrain(
     private readonly ShutdownAgreement _shutdown = new(state, membership);
     private IMarketDataFeed? _feed;
     private IngestPump? _pump;
+    private CancellationTokenSource? _watching;
     private bool _stopped;
 
     private IReadOnlyList<string> Symbols => state.State.Symbols;
@@ -54,6 +55,8 @@ public sealed class IngestGrain(
         await _feed.StartAsync(_coalescer, Symbols, cancellationToken);
         _pump.Start();
         _heartbeat.StartMeasuring();
+        _watching = new CancellationTokenSource();
+        _ = Task.Run(() => RedeliverWhenSilosDieAsync(_watching.Token), CancellationToken.None);
 
         // Interleaved so the heartbeat keeps its cadence whatever else the grain is doing.
         this.RegisterGrainTimer(WriteHeartbeatAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
@@ -125,15 +128,39 @@ public sealed class IngestGrain(
         await StopFeedAsync();
         _stopped = true;
 
+        // Each step is attempted for every symbol and writer, whatever another one does: one grain on a failing silo
+        // must not cost the others their last write, nor the cluster its `stopped` heartbeat.
         Log.Shutdown(logger, "flushing writes still waiting for their per-symbol interval");
-        await Task.WhenAll(Symbols.Select(s => GrainFactory.GetGrain<ISymbolGrain>(s).FlushPendingWriteAsync()));
+        var flushes = await Task.WhenAll(Symbols.Select(async s =>
+        {
+            try
+            {
+                await GrainFactory.GetGrain<ISymbolGrain>(s).FlushPendingWriteAsync();
+                return true;
+            }
+            catch (Exception e)
+            {
+                Log.DispatchFailed(logger, e, s);
+                return false;
+            }
+        }));
 
         // Memory streams deliver by polling; give the flushed writes a moment to reach the writers.
         await Task.Delay(StreamDeliveryAllowance, time);
-        var writers = Enumerable.Range(0, options.WriterPartitions)
-            .Select(p => GrainFactory.GetGrain<IQuoteWriterGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).FlushAsync(WriterFlushDeadline));
-        var written = await Task.WhenAll(writers);
-        Log.Shutdown(logger, $"writers flushed {written.Sum()} pending quotes");
+        var writers = await Task.WhenAll(Enumerable.Range(0, options.WriterPartitions).Select(async p =>
+        {
+            try
+            {
+                return await GrainFactory.GetGrain<IQuoteWriterGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).FlushAsync(WriterFlushDeadline);
+            }
+            catch (Exception e)
+            {
+                Log.DispatchFailed(logger, e, $"(writer partition {p})");
+                return -1;
+            }
+        }));
+        Log.Shutdown(logger, $"writers flushed {writers.Where(n => n > 0).Sum()} pending quotes" +
+            (flushes.Contains(false) || writers.Contains(-1) ? $"; {flushes.Count(ok => !ok)} symbols and {writers.Count(n => n < 0)} writers failed to flush" : ""));
 
         await WriteHeartbeatAsync(HeartbeatStatus.Stopped, CancellationToken.None);
         Log.IngestStopped(logger, reason, _coalescer.Received);
@@ -168,6 +195,11 @@ public sealed class IngestGrain(
 
     internal static TimeSpan WriterFlushDeadline { get; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>How long a stop waits for received quotes to reach their grains.</summary>
+    internal static TimeSpan PumpDrainDeadline { get; } = TimeSpan.FromSeconds(5);
+
+    internal static TimeSpan RedeliverAgainAfter { get; } = TimeSpan.FromSeconds(2);
+
     private async Task ChangeSymbolsAsync(List<string> symbols)
     {
         state.State.Symbols = symbols;
@@ -180,6 +212,13 @@ public sealed class IngestGrain(
 
     private async Task StopFeedAsync()
     {
+        if (_watching is not null)
+        {
+            await _watching.CancelAsync();
+            _watching.Dispose();
+            _watching = null;
+        }
+
         if (_feed is not null)
         {
             await _feed.DisposeAsync();
@@ -187,7 +226,32 @@ public sealed class IngestGrain(
 
         if (_pump is not null)
         {
-            await _pump.StopAsync();
+            await _pump.StopAsync(PumpDrainDeadline);
+        }
+    }
+
+    /// <summary>
+    /// When a silo dies, the SymbolGrains it held come back elsewhere with what they had last stored, which may miss
+    /// the quote held for its trailing write; and the grain directory also terminates activations on surviving silos
+    /// (docs/orleans-behaviours.md). So every symbol's last delivered quote goes out again, at once and once more after
+    /// the directory has settled; grains that still hold it ignore the duplicate.
+    /// </summary>
+    private async Task RedeliverWhenSilosDieAsync(CancellationToken cancellationToken)
+    {
+        var dead = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
+            {
+                var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
+                if (newlyDead.Count == 0) continue;
+                _coalescer.RedeliverLatest();
+                await Task.Delay(RedeliverAgainAfter, time, cancellationToken);
+                _coalescer.RedeliverLatest();
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -6,14 +6,22 @@ using QuoteCluster.Symbols;
 namespace QuoteCluster.Ingest;
 
 /// <summary>
-/// Every batch interval, hands each symbol's newest quote to its SymbolGrain: one call per symbol per batch.
+/// Hands each symbol's newest quote to its SymbolGrain as soon as the symbol's previous delivery has ended: one call in
+/// flight per symbol, never a wait for the others.
 /// </summary>
 /// <remarks>
-/// It runs on the thread pool, not in the ingest grain's turns, so a slow batch never delays the heartbeat. When a
-/// batch takes longer than the interval the next one simply coalesces more, which is the back-pressure.
+/// It runs on the thread pool, not in the ingest grain's turns, so deliveries never delay the heartbeat. Quotes that
+/// arrive while a symbol's call is in flight coalesce, which is the back-pressure: an idle path has no batching delay and
+/// a loaded one makes fewer, fuller calls. A call stuck on a hung silo holds up its own symbol only.
+/// <see cref="QuoteClusterOptions.IngestBatchInterval"/> is the least time between two dispatch passes, which bounds
+/// the call rate when every symbol is busy.
 /// </remarks>
-internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains, TimeProvider time, TimeSpan interval, ILogger logger)
+internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains, TimeProvider time, TimeSpan minimumGap, ILogger logger)
 {
+    /// <summary>How long a symbol whose delivery failed waits before the next try (its silo may be gone).</summary>
+    internal static TimeSpan RetryDelay { get; } = TimeSpan.FromMilliseconds(200);
+
+    private readonly List<PendingQuote> _batch = [];
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
     private long _symbolCalls;
@@ -27,51 +35,56 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
     }
 
     /// <summary>Stops the loop and delivers what is still pending, so no received quote is left behind.</summary>
-    public async Task StopAsync()
+    /// <remarks>Bounded by <paramref name="deadline"/> on the wall clock: a hung silo must not hold a stop for ever.</remarks>
+    public async Task StopAsync(TimeSpan deadline)
     {
         if (_stop is null) return;
         await _stop.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await DispatchOnceAsync();
+        var bound = Task.Delay(deadline);
+        while (!bound.IsCompleted)
+        {
+            DispatchReady();
+            if (!coalescer.HasWork) break;
+            await Task.Delay(TimeSpan.FromMilliseconds(5));
+        }
+
         _stop.Dispose();
         _stop = null;
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        var lastPass = time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, time, cancellationToken);
+                await coalescer.WaitForReadyAsync(cancellationToken);
+                var wait = minimumGap - time.GetElapsedTime(lastPass);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
 
-            await DispatchOnceAsync();
+            lastPass = time.GetTimestamp();
+            DispatchReady();
         }
     }
 
-    internal async Task DispatchOnceAsync()
+    private void DispatchReady()
     {
-        var batch = coalescer.Drain();
-        try
+        lock (_batch)
         {
-            if (batch.Count == 0) return;
-            var deliveries = new Task[batch.Count];
-            var i = 0;
-            foreach (var pending in batch.Values)
+            coalescer.TakeReady(_batch);
+            foreach (var pending in _batch)
             {
-                deliveries[i++] = DeliverAsync(pending);
+                _ = DeliverAsync(pending);
             }
 
-            await Task.WhenAll(deliveries);
-        }
-        finally
-        {
-            coalescer.Recycle(batch);
+            _batch.Clear();
         }
     }
 
@@ -82,12 +95,14 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
             Interlocked.Increment(ref _symbolCalls);
             await grains.GetGrain<ISymbolGrain>(pending.Latest.Symbol).ApplyAsync(pending.Latest.ToQuote(), pending.Count);
             QuoteClusterMetrics.SymbolUpdates.Add(1);
+            coalescer.Delivered(pending);
         }
         catch (Exception e)
         {
-            // The grain's silo may be gone; the next batch retries with this quote or a newer one.
+            // The grain's silo may be gone: this symbol retries shortly, with this quote or a newer one.
             Log.DispatchFailed(logger, e, pending.Latest.Symbol);
-            coalescer.Restore(pending);
+            await Task.Delay(RetryDelay, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            coalescer.Failed(pending);
         }
     }
 }

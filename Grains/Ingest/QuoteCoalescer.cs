@@ -1,25 +1,22 @@
-using System.Runtime.InteropServices;
 using QuoteCluster.Feeds;
 using QuoteCluster.Observability;
+using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Ingest;
 
-/// <summary>The newest quote of each symbol since the last drain, and how many quotes it stands for.</summary>
-internal struct PendingQuote
-{
-    public QuoteTick Latest;
-    public int Count;
-}
-
 /// <summary>
-/// Receives quotes from the feed's threads and keeps only the newest per symbol, so the ingest path makes one grain
-/// call per symbol per batch interval however many quotes arrive.
+/// Receives quotes from the feed's threads and keeps only the newest per symbol until the ingest pump can hand it to
+/// the symbol's grain. A symbol whose delivery is in flight is not handed out again until that delivery ends, so it
+/// keeps coalescing meanwhile: an idle path delivers at once, a busy one in bigger steps, and a symbol whose grain hangs
+/// holds up no other symbol.
 /// </summary>
 internal sealed class QuoteCoalescer : IQuoteSink
 {
     private readonly Lock _gate = new();
-    private Dictionary<string, PendingQuote> _current = new(StringComparer.Ordinal);
-    private Dictionary<string, PendingQuote> _spare = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SymbolSlot> _slots = new(StringComparer.Ordinal);
+    private List<SymbolSlot> _ready = [];
+    private List<SymbolSlot> _spare = [];
+    private readonly SemaphoreSlim _readySignal = new(0, 1);
     private long _received;
     private QuoteTick? _last;
 
@@ -33,9 +30,19 @@ internal sealed class QuoteCoalescer : IQuoteSink
         }
     }
 
+    /// <summary>Symbols with a quote waiting or a delivery in flight.</summary>
+    public bool HasWork
+    {
+        get
+        {
+            lock (_gate) return _ready.Count > 0 || _slots.Values.Any(s => s.InFlight || s.HasPending);
+        }
+    }
+
     public void OnQuotes(ReadOnlySpan<QuoteTick> quotes)
     {
         if (quotes.IsEmpty) return;
+        bool ready;
         lock (_gate)
         {
             foreach (var quote in quotes)
@@ -45,57 +52,149 @@ internal sealed class QuoteCoalescer : IQuoteSink
 
             _received += quotes.Length;
             _last = quotes[^1];
+            ready = _ready.Count > 0;
         }
 
+        if (ready) Signal();
         QuoteClusterMetrics.QuotesReceived.Add(quotes.Length, new KeyValuePair<string, object?>("quote.source", quotes[0].Source));
     }
 
-    /// <summary>Takes everything pending; hand the dictionary back through <see cref="Recycle"/> when done with it.</summary>
-    public Dictionary<string, PendingQuote> Drain()
+    /// <summary>Completes when some symbol has a quote to deliver and no delivery in flight.</summary>
+    public Task WaitForReadyAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var drained = _current;
-            _current = _spare;
-            _spare = null!;
-            return drained;
+            if (_ready.Count > 0) return Task.CompletedTask;
         }
+
+        return _readySignal.WaitAsync(cancellationToken);
     }
 
-    public void Recycle(Dictionary<string, PendingQuote> drained)
+    /// <summary>Takes every ready symbol's newest quote into <paramref name="into"/> and marks those deliveries in flight.</summary>
+    public void TakeReady(List<PendingQuote> into)
     {
-        drained.Clear();
+        List<SymbolSlot> taken;
         lock (_gate)
         {
-            _spare ??= drained;
+            taken = _ready;
+            _ready = _spare;
+            foreach (var slot in taken)
+            {
+                slot.Ready = false;
+                slot.InFlight = true;
+                slot.HasPending = false;
+                into.Add(slot.Pending);
+            }
         }
+
+        taken.Clear();
+        lock (_gate) _spare = taken;
     }
 
-    /// <summary>Puts back a quote whose delivery failed, unless something newer arrived meanwhile.</summary>
-    public void Restore(PendingQuote pending)
+    /// <summary>The grain took <paramref name="delivered"/>; a quote that arrived meanwhile is ready next.</summary>
+    public void Delivered(in PendingQuote delivered)
     {
         lock (_gate)
         {
+            var slot = _slots[delivered.Latest.Symbol];
+            slot.InFlight = false;
+            slot.LastDelivered = delivered.Latest;
+            if (!MarkReadyIfPending(slot)) return;
+        }
+
+        Signal();
+    }
+
+    /// <summary>The delivery failed: its quote is pending again, unless something newer arrived meanwhile.</summary>
+    public void Failed(in PendingQuote pending)
+    {
+        lock (_gate)
+        {
+            var slot = _slots[pending.Latest.Symbol];
+            slot.InFlight = false;
             Merge(pending.Latest, pending.Count);
+            MarkReadyIfPending(slot);
         }
+
+        Signal();
+    }
+
+    /// <summary>
+    /// Hands every symbol's last delivered quote out again, unless something newer is waiting: what a grain that died
+    /// with its silo (and its held write) gets back. A grain that still holds the quote ignores the duplicate.
+    /// </summary>
+    public void RedeliverLatest()
+    {
+        lock (_gate)
+        {
+            foreach (var slot in _slots.Values)
+            {
+                if (slot.LastDelivered is { } last) Merge(last, 0);
+            }
+        }
+
+        Signal();
     }
 
     private void Merge(in QuoteTick quote, int count)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_current, quote.Symbol, out var exists);
-        if (!exists)
+        if (!_slots.TryGetValue(quote.Symbol, out var slot))
         {
-            slot.Latest = quote;
-            slot.Count = count;
-            return;
+            slot = new SymbolSlot();
+            _slots[quote.Symbol] = slot;
         }
 
-        slot.Count += count;
-        var held = slot.Latest;
-        if (quote.ExchangeTime >= held.ExchangeTime)
+        if (!slot.HasPending)
         {
-            // A quote message carries no trade price; keep the one already seen in this batch.
-            slot.Latest = quote.WithCarriedLastPrice(held.LastPrice);
+            slot.Pending = new PendingQuote { Latest = quote, Count = count };
+            slot.HasPending = true;
         }
+        else
+        {
+            slot.Pending.Count += count;
+            var held = slot.Pending.Latest;
+            if (QuoteOrdering.Supersedes(quote.ExchangeTime, held.ExchangeTime, held.ReceivedAt))
+            {
+                // A quote message carries no trade price; keep the one already seen.
+                slot.Pending.Latest = quote.WithCarriedLastPrice(held.LastPrice);
+            }
+        }
+
+        MarkReadyIfPending(slot);
+    }
+
+    /// <returns>Whether the slot is now waiting to be taken.</returns>
+    private bool MarkReadyIfPending(SymbolSlot slot)
+    {
+        if (!slot.HasPending || slot.InFlight) return false;
+        if (!slot.Ready)
+        {
+            slot.Ready = true;
+            _ready.Add(slot);
+        }
+
+        return true;
+    }
+
+    private void Signal()
+    {
+        // One permit at most: a signal already pending covers this too.
+        if (_readySignal.CurrentCount > 0) return;
+        try
+        {
+            _readySignal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    private sealed class SymbolSlot
+    {
+        public PendingQuote Pending;
+        public bool HasPending;
+        public bool InFlight;
+        public bool Ready;
+        public QuoteTick? LastDelivered;
     }
 }

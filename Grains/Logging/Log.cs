@@ -81,6 +81,14 @@ public static partial class Log
         Message = "shutdown did not finish within {limit_s} s (is Redis gone?); exiting now")]
     public static partial void ShutdownForced(ILogger logger, double limit_s);
 
+    [LoggerMessage(EventId = 1020, EventName = "storage_enqueue_failed", Level = LogLevel.Warning,
+        Message = "sending {symbol} version {version} to its storage writer failed; it stays pending and is retried")]
+    public static partial void StorageEnqueueFailed(ILogger logger, Exception exception, string symbol, long version);
+
+    [LoggerMessage(EventId = 1021, EventName = "latest_persist_failed", Level = LogLevel.Warning,
+        Message = "keeping {symbol}'s latest quote in the cluster's storage failed; retried with its next write")]
+    public static partial void LatestPersistFailed(ILogger logger, Exception exception, string symbol);
+
     [LoggerMessage(EventId = 1100, EventName = "alpaca_connect", Level = LogLevel.Information,
         Message = "connected to {url} ({codec}), attempt {attempt}")]
     public static partial void AlpacaConnecting(ILogger logger, string url, string codec, long attempt);

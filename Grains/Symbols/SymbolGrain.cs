@@ -16,11 +16,16 @@ namespace QuoteCluster.Symbols;
 /// <remarks>
 /// Like Chirper's account grain it keeps one outstanding write and folds later changes into it. Its clock is the
 /// injected TimeProvider, so the throttle is tested on fake time.
+/// The latest quote is also kept in the cluster's grain storage (Redis in CLUSTER_MODE=redis) each time a write goes to
+/// the Firestore writer, so no more often than that throttle allows, and on deactivation: a grain that comes back after
+/// its silo died answers with it at once. The quote held for a trailing write when the silo died comes back from the
+/// ingest grain, which re-delivers every symbol's last quote when a silo dies.
 /// Placed at random, so the tickers spread over the silos: the default (resource-optimized) placement, and even
 /// activation-count placement, kept choosing the calling silo and put every symbol beside the ingest grain.
 /// </remarks>
 [Orleans.Placement.RandomPlacement]
 public sealed class SymbolGrain(
+    [PersistentState("symbol", StorageNames.Grains)] IPersistentState<SymbolState> state,
     QuoteClusterOptions options,
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
     ILogger<SymbolGrain> logger) : Grain, ISymbolGrain
@@ -37,6 +42,8 @@ public sealed class SymbolGrain(
     private long _writesSent;
     private long _storedVersion;
     private DateTimeOffset _lastSentAt;
+    private DateTimeOffset _trailingDueAt;
+    private bool _persisted = true;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -51,16 +58,26 @@ public sealed class SymbolGrain(
         _live = streams.GetStream<QuoteUpdate>(QuoteStreams.Live(_symbol));
         _writes = streams.GetStream<QuoteUpdate>(QuoteStreams.Writes(QuoteStreams.WriterPartition(_symbol, options.WriterPartitions)));
         _throttle = new WriteThrottle(options.PerSymbolMinInterval);
+        _latest = state.State.Latest;
+        _storedVersion = state.State.StoredVersion;
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _trailingWrite?.Dispose();
+        _trailingWrite = null;
+
+        // Best effort: the write would otherwise wait for the next quote of this symbol.
+        const ConfigureAwaitOptions bestEffort = ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext;
         if (_throttle.Pending)
         {
-            // Best effort: the write would otherwise wait for the next quote of this symbol.
-            await SendWriteAsync().WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await ((Task)SendWriteAsync()).WaitAsync(cancellationToken).ConfigureAwait(bestEffort);
+        }
+
+        if (!_persisted)
+        {
+            await PersistLatestAsync().WaitAsync(cancellationToken).ConfigureAwait(bestEffort);
         }
     }
 
@@ -74,13 +91,14 @@ public sealed class SymbolGrain(
 
         if (_latest is { } held)
         {
-            if (quote.ExchangeTime < held.Quote.ExchangeTime)
+            if (!QuoteOrdering.Supersedes(quote.ExchangeTime, held.Quote.ExchangeTime, held.Quote.ReceivedAt))
             {
                 _staleDropped += quotesInBatch;
                 return;
             }
 
             quote = quote.WithCarriedLastPrice(held.Quote.LastPrice);
+            if (IsRedelivery(quote, held.Quote)) return;
         }
 
         var version = Math.Max((_latest?.Version ?? 0) + 1, quote.ReceivedAt.UtcTicks);
@@ -106,7 +124,15 @@ public sealed class SymbolGrain(
 
     public async Task EnsureStoredAsync()
     {
-        if (_latest is null || _storedVersion >= _latest.Version || _throttle.Pending) return;
+        if (_latest is null || _storedVersion >= _latest.Version) return;
+        if (_throttle.Pending)
+        {
+            // Still pending an interval after it was due: its timer's flush failed (the call was lost with a silo, or
+            // the send threw), and nothing else would ever retry it.
+            if (time.GetUtcNow() >= _trailingDueAt + options.PerSymbolMinInterval) await SendWriteAsync();
+            return;
+        }
+
         if (time.GetUtcNow() - _lastSentAt < options.StorageResendAfter) return;
         Log.StorageResend(logger, _symbol, _latest.Version);
         await ScheduleWriteAsync();
@@ -114,14 +140,22 @@ public sealed class SymbolGrain(
 
     public async Task FlushPendingWriteAsync()
     {
-        if (_throttle.Pending)
+        if (_throttle.Pending && !await SendWriteAsync())
         {
-            await SendWriteAsync();
+            throw new InvalidOperationException($"{_symbol}'s pending write could not be sent to its storage writer; it stays pending.");
         }
     }
 
     public Task<SymbolWriteStats> GetWriteStatsAsync() =>
         Task.FromResult(new SymbolWriteStats(_quotesIn, _updates, _staleDropped, _writesSent, _storedVersion, _throttle.Pending));
+
+    /// <summary>
+    /// The same quote again: the ingest grain re-delivers every symbol's last quote when a silo dies, and a grain that
+    /// still holds it must not make a new version of it.
+    /// </summary>
+    private static bool IsRedelivery(Quote quote, Quote held) =>
+        quote.ExchangeTime == held.ExchangeTime && quote.ReceivedAt == held.ReceivedAt
+        && quote.Bid == held.Bid && quote.Ask == held.Ask && quote.LastPrice == held.LastPrice;
 
     private async Task ScheduleWriteAsync()
     {
@@ -132,21 +166,64 @@ public sealed class SymbolGrain(
         }
         else if (_trailingWrite is null)
         {
-            // The timer fires on the thread pool; calling back through the grain reference puts the write into a
-            // grain turn of its own.
-            var self = this.AsReference<ISymbolGrain>();
-            _trailingWrite = time.CreateTimer(_ => _ = self.FlushPendingWriteAsync(), null, due, Timeout.InfiniteTimeSpan);
+            ArmTrailingWrite(due);
         }
     }
 
-    private async Task SendWriteAsync()
+    private void ArmTrailingWrite(TimeSpan due)
+    {
+        // The timer fires on the thread pool; calling back through the grain reference puts the write into a grain
+        // turn of its own.
+        var self = this.AsReference<ISymbolGrain>();
+        _trailingDueAt = time.GetUtcNow() + due;
+        _trailingWrite = time.CreateTimer(_ => _ = self.FlushPendingWriteAsync(), null, due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <returns>False when the send failed; the write then stays pending and a trailing write is armed to retry it.</returns>
+    private async Task<bool> SendWriteAsync()
     {
         _trailingWrite?.Dispose();
         _trailingWrite = null;
-        if (_latest is null) return;
-        await _writes.OnNextAsync(_latest);
+        if (_latest is null) return true;
+        var sending = _latest;
+        try
+        {
+            await _writes.OnNextAsync(sending);
+        }
+        catch (Exception e)
+        {
+            Log.StorageEnqueueFailed(logger, e, _symbol, sending.Version);
+            ArmTrailingWrite(options.PerSymbolMinInterval);
+            return false;
+        }
+
         _throttle.OnWritten(time.GetUtcNow());
         _lastSentAt = time.GetUtcNow();
         _writesSent++;
+        _persisted = false;
+        await PersistLatestAsync();
+        return true;
+    }
+
+    /// <summary>Keeps the latest quote in grain storage; a failure leaves it for the next write or the deactivation.</summary>
+    private async Task PersistLatestAsync()
+    {
+        if (_latest is null) return;
+        state.State.Latest = _latest;
+        state.State.StoredVersion = _storedVersion;
+        try
+        {
+            await state.WriteStateAsync();
+            _persisted = true;
+        }
+        catch (Exception e)
+        {
+            Log.LatestPersistFailed(logger, e, _symbol);
+            if (e is Orleans.Storage.InconsistentStateException)
+            {
+                // Another activation wrote since this one read (it ran on a silo now gone): take its etag, keep ours.
+                await state.ReadStateAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            }
+        }
     }
 }

@@ -95,8 +95,8 @@ public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFi
     public async Task An_older_exchange_timestamp_never_overwrites_a_newer_one()
     {
         var grain = Grain("ORDER");
-        await grain.ApplyAsync(QuoteNow("ORDER", 10, TimeSpan.FromSeconds(10)), 1);
-        await grain.ApplyAsync(QuoteNow("ORDER", 5, TimeSpan.FromSeconds(5)), 2);
+        await grain.ApplyAsync(QuoteNow("ORDER", 10, TimeSpan.FromSeconds(2)), 1);
+        await grain.ApplyAsync(QuoteNow("ORDER", 5, TimeSpan.FromSeconds(1)), 2);
 
         var latest = await grain.GetLatestAsync();
         Assert.Equal(10, latest!.Quote.Bid);

@@ -11,17 +11,24 @@ public class QuoteCoalescerTests
     private static QuoteTick At(string symbol, int secondsAfter, double bid, double? last = null) =>
         new(symbol, bid, bid + 0.02, 1, 1, last, T0.AddSeconds(secondsAfter), T0.AddSeconds(secondsAfter), QuoteSources.Simulated);
 
+    private static Dictionary<string, PendingQuote> Take(QuoteCoalescer coalescer)
+    {
+        var taken = new List<PendingQuote>();
+        coalescer.TakeReady(taken);
+        return taken.ToDictionary(p => p.Latest.Symbol);
+    }
+
     [Fact]
     public void Keeps_the_newest_quote_per_symbol_and_counts_what_it_replaced()
     {
         var coalescer = new QuoteCoalescer();
         coalescer.OnQuotes([At("AAPL", 1, 10), At("MSFT", 1, 20), At("AAPL", 3, 12), At("AAPL", 2, 11)]);
 
-        var drained = coalescer.Drain();
-        Assert.Equal(2, drained.Count);
-        Assert.Equal(12, drained["AAPL"].Latest.Bid);
-        Assert.Equal(3, drained["AAPL"].Count);
-        Assert.Equal(1, drained["MSFT"].Count);
+        var taken = Take(coalescer);
+        Assert.Equal(2, taken.Count);
+        Assert.Equal(12, taken["AAPL"].Latest.Bid);
+        Assert.Equal(3, taken["AAPL"].Count);
+        Assert.Equal(1, taken["MSFT"].Count);
         Assert.Equal(4, coalescer.Received);
     }
 
@@ -30,23 +37,65 @@ public class QuoteCoalescerTests
     {
         var coalescer = new QuoteCoalescer();
         coalescer.OnQuotes([At("AAPL", 1, 10, last: 10.01), At("AAPL", 2, 11)]);
-        Assert.Equal(10.01, coalescer.Drain()["AAPL"].Latest.LastPrice);
+        Assert.Equal(10.01, Take(coalescer)["AAPL"].Latest.LastPrice);
     }
 
     [Fact]
-    public void Drain_starts_a_new_batch_and_a_failed_delivery_is_restored_without_losing_newer_quotes()
+    public void A_failed_delivery_is_pending_again_without_losing_newer_quotes()
     {
         var coalescer = new QuoteCoalescer();
         coalescer.OnQuotes([At("AAPL", 1, 10)]);
-        var first = coalescer.Drain();
-        var failed = first["AAPL"];
-        coalescer.Recycle(first);
+        var failed = Take(coalescer)["AAPL"];
 
         coalescer.OnQuotes([At("AAPL", 5, 15)]);
-        coalescer.Restore(failed);
+        coalescer.Failed(failed);
 
-        var second = coalescer.Drain();
+        var second = Take(coalescer);
         Assert.Equal(15, second["AAPL"].Latest.Bid);
         Assert.Equal(2, second["AAPL"].Count);
+    }
+
+    [Fact]
+    public void A_symbol_in_flight_keeps_coalescing_while_the_others_go_on()
+    {
+        var coalescer = new QuoteCoalescer();
+        coalescer.OnQuotes([At("HUNG", 1, 10), At("AAPL", 1, 20)]);
+        var first = Take(coalescer);
+        coalescer.Delivered(first["AAPL"]);
+
+        // HUNG's call has not returned: its new quotes wait, AAPL's go.
+        coalescer.OnQuotes([At("HUNG", 2, 11), At("HUNG", 3, 12), At("AAPL", 2, 21)]);
+        var second = Take(coalescer);
+        Assert.Equal(["AAPL"], second.Keys);
+
+        // When it returns, HUNG's newest quote is ready at once, standing for both quotes it replaced.
+        coalescer.Delivered(first["HUNG"]);
+        var third = Take(coalescer);
+        Assert.Equal(12, third["HUNG"].Latest.Bid);
+        Assert.Equal(2, third["HUNG"].Count);
+    }
+
+    [Fact]
+    public void Redelivery_hands_out_each_symbols_last_delivered_quote_unless_a_newer_one_waits()
+    {
+        var coalescer = new QuoteCoalescer();
+        coalescer.OnQuotes([At("AAPL", 1, 10), At("MSFT", 1, 20)]);
+        foreach (var pending in Take(coalescer).Values) coalescer.Delivered(pending);
+        coalescer.OnQuotes([At("MSFT", 2, 21)]);
+
+        coalescer.RedeliverLatest();
+        var again = Take(coalescer);
+        Assert.Equal(10, again["AAPL"].Latest.Bid);
+        Assert.Equal(0, again["AAPL"].Count);
+        Assert.Equal(21, again["MSFT"].Latest.Bid);
+    }
+
+    [Fact]
+    public void A_future_dated_quote_does_not_hold_back_the_next_real_one()
+    {
+        var coalescer = new QuoteCoalescer();
+        var future = At("AAPL", 1, 10) with { ExchangeTime = T0.AddDays(365) };
+        coalescer.OnQuotes([future, At("AAPL", 2, 11)]);
+        Assert.Equal(11, Take(coalescer)["AAPL"].Latest.Bid);
     }
 }

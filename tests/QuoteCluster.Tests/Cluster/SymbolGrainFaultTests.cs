@@ -1,0 +1,164 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using QuoteCluster.Ingest;
+using QuoteCluster.Quotes;
+using QuoteCluster.Symbols;
+using QuoteCluster.Tests.Support;
+
+namespace QuoteCluster.Tests.Cluster;
+
+/// <summary>A one-silo cluster on a fake QuoteCluster clock whose storage-write enqueues can be made to fail.</summary>
+public sealed class FaultyWritesClusterFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public RecordingQuoteStore Store { get; } = new();
+
+    public FlushFault Fault { get; } = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public QuoteCluster.Configuration.QuoteClusterOptions Options { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = QuoteClusterTestCluster.Options(
+            ("INGEST_AUTOSTART", "0"), ("PER_SYMBOL_MIN_INTERVAL_MS", "1000"), ("FLUSH_INTERVAL_MS", "20"),
+            ("GLOBAL_WRITES_PER_SEC", "1000"), ("GLOBAL_BURST", "1000"), ("ORLEANS_DASHBOARD", "0"),
+            ("SIMULATED_QUOTES_PER_SEC", "0.1"), ("MONITORED_SYMBOLS", "STOPPED"));
+        Options = options;
+        Cluster = await QuoteClusterTestCluster.StartAsync(1, options, Store, Time,
+            silo => silo.Services.AddSingleton<IIncomingGrainCallFilter>(Fault));
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>What a SymbolGrain must survive: a failed send to its writer, its own deactivation, and bad timestamps.</summary>
+public class SymbolGrainFaultTests(FaultyWritesClusterFixture fixture) : IClassFixture<FaultyWritesClusterFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null)
+    {
+        var now = fixture.Time.GetUtcNow();
+        return new Quote(symbol, bid, bid + 0.02, 1, 1, null, now + (exchangeOffset ?? TimeSpan.Zero), now, QuoteSources.Simulated);
+    }
+
+    private ISymbolGrain Grain(string symbol) => fixture.Cluster.Client.GetGrain<ISymbolGrain>(symbol);
+
+    private Task StoredBidAsync(string symbol, double bid) => Eventually.Until(
+        () =>
+        {
+            fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
+            return Task.FromResult(fixture.Store.LastWritten(symbol)?.Bid);
+        },
+        stored => stored == bid, Wait, $"{symbol}'s last quote in storage");
+
+    [Fact]
+    public async Task A_trailing_write_whose_flush_fails_is_sent_by_the_storage_sweep()
+    {
+        var grain = Grain("TRAIL");
+        await grain.ApplyAsync(QuoteNow("TRAIL", 100), 1);
+        await StoredBidAsync("TRAIL", 100);
+
+        // The last quote before the close waits for its interval, and the timer's flush of it fails.
+        await grain.ApplyAsync(QuoteNow("TRAIL", 101), 1);
+        Assert.True((await grain.GetWriteStatsAsync()).WritePending);
+        fixture.Fault.Fail("TRAIL");
+        await Eventually.Until(
+            () =>
+            {
+                fixture.Time.Advance(TimeSpan.FromMilliseconds(200));
+                return Task.FromResult(fixture.Fault.Refused);
+            },
+            refused => refused > 0, Wait, "the trailing write's flush to fail");
+        fixture.Fault.Heal();
+
+        // No new quote comes, no stop: only the ingest grain's periodic sweep asks again, and must get it written.
+        fixture.Time.Advance(TimeSpan.FromSeconds(2));
+        await grain.EnsureStoredAsync();
+        await StoredBidAsync("TRAIL", 101);
+        Assert.False((await grain.GetWriteStatsAsync()).WritePending);
+    }
+
+    [Fact]
+    public async Task A_grain_that_comes_back_answers_with_its_latest_quote()
+    {
+        var grain = Grain("BACK");
+        await grain.ApplyAsync(QuoteNow("BACK", 50), 1);
+        var before = await grain.GetLatestAsync();
+
+        await grain.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Eventually.Until(
+            async () => await grain.GetLatestAsync(),
+            latest => latest is not null && latest.Version == before!.Version && latest.Quote == before.Quote, Wait,
+            "the re-activated grain to hold the quote it had");
+    }
+
+    [Fact]
+    public async Task One_future_dated_exchange_time_does_not_freeze_the_symbol()
+    {
+        var grain = Grain("FUTURE");
+        await grain.ApplyAsync(QuoteNow("FUTURE", 10, exchangeOffset: TimeSpan.FromDays(365)), 1);
+        fixture.Time.Advance(TimeSpan.FromMilliseconds(50));
+        await grain.ApplyAsync(QuoteNow("FUTURE", 11), 1);
+        Assert.Equal(11, (await grain.GetLatestAsync())!.Quote.Bid);
+
+        // A real quote a moment older than one just accepted is still dropped: the bound is on the future only.
+        await grain.ApplyAsync(QuoteNow("FUTURE", 12, exchangeOffset: TimeSpan.FromSeconds(-1)), 1);
+        Assert.Equal(11, (await grain.GetLatestAsync())!.Quote.Bid);
+    }
+
+    [Fact]
+    public async Task The_same_quote_delivered_again_makes_no_new_version()
+    {
+        var grain = Grain("AGAIN");
+        var quote = QuoteNow("AGAIN", 20);
+        await grain.ApplyAsync(quote, 1);
+        var first = await grain.GetLatestAsync();
+        await grain.ApplyAsync(quote, 0);
+        Assert.Equal(first!.Version, (await grain.GetLatestAsync())!.Version);
+        Assert.Equal(1, (await grain.GetWriteStatsAsync()).Updates);
+    }
+
+    [Fact]
+    public async Task A_stop_with_a_symbol_that_cannot_flush_still_flushes_the_others_and_writes_the_stopped_heartbeat()
+    {
+        // One symbol's grain cannot be reached; two others' can.
+        var failing = "STOPX";
+        string[] healthy = ["STOPY", "STOPZ"];
+        var symbols = healthy.Prepend(failing).ToArray();
+        foreach (var symbol in symbols)
+        {
+            await Grain(symbol).ApplyAsync(QuoteNow(symbol, 1), 1);
+            await StoredBidAsync(symbol, 1);
+        }
+
+        // Each now holds a trailing write that only the stop's flush can send; the failing one's flush fails.
+        foreach (var symbol in symbols) await Grain(symbol).ApplyAsync(QuoteNow(symbol, 2), 1);
+        fixture.Fault.Fail(failing);
+        var ingest = fixture.Cluster.Client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
+        await ingest.AddSymbolsAsync(symbols);
+        try
+        {
+            var stopping = ingest.StopAsync("test");
+            while (!stopping.IsCompleted)
+            {
+                fixture.Time.Advance(TimeSpan.FromMilliseconds(50));
+                await Task.Delay(10);
+            }
+
+            await stopping;
+        }
+        finally
+        {
+            fixture.Fault.Heal();
+        }
+
+        Assert.True(fixture.Fault.Refused > 0);
+        Assert.Equal("stopped", fixture.Store.Heartbeats[^1].Status);
+        foreach (var symbol in healthy) Assert.Equal(2, fixture.Store.LastWritten(symbol)?.Bid);
+    }
+}
