@@ -172,6 +172,26 @@ public sealed class ManifestTests
         Assert.Equal(SecretValues().Single(p => p.Key == "REDIS_PASSWORD").Value, options.RedisPassword);
     }
 
+    [Theory]
+    [InlineData("quotecluster-silo")]
+    [InlineData("quotecluster-api")]
+    public void The_tls_overlay_gives_silos_and_the_api_the_certificate_cert_manager_issues_for_both_ends(string name)
+    {
+        var rendered = Render(Path.Combine("k8s", "overlays", "example-tls"));
+        var deployment = rendered.Single(o => Kind(o) == "Deployment" && o["metadata"]!["name"]!.GetValue<string>() == name);
+        var container = Container(deployment);
+        var mount = container["volumeMounts"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "orleans-tls")!;
+        var volume = deployment["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "orleans-tls")!;
+        var secretName = volume["secret"]!["secretName"]!.GetValue<string>();
+        foreach (var (variable, file) in new[] { ("ORLEANS_TLS_CERT_FILE", "tls.crt"), ("ORLEANS_TLS_KEY_FILE", "tls.key"), ("ORLEANS_TLS_CA_FILE", "ca.crt") })
+        {
+            Assert.Equal($"{mount["mountPath"]!.GetValue<string>()}/{file}", Env(container, variable)!["value"]!.GetValue<string>());
+        }
+
+        var certificate = rendered.Single(o => Kind(o) == "Certificate" && o["spec"]!["secretName"]!.GetValue<string>() == secretName);
+        Assert.Equal(["client auth", "server auth"], certificate["spec"]!["usages"]!.AsArray().Select(u => u!.GetValue<string>()).Order());
+    }
+
     /// <summary>The peers every policy selecting <paramref name="app"/>'s pods admits on <paramref name="port"/> (a rule without ports admits every port).</summary>
     private static List<JsonNode> PeersAdmitted(string app, int port) =>
         [.. Policies()
