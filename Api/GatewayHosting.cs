@@ -1,3 +1,4 @@
+using QuoteCluster.Api.Limits;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Security;
 using QuoteCluster.Configuration;
@@ -33,7 +34,15 @@ public static class GatewayHosting
         builder.Services.AddSingleton(connections);
         builder.Services.AddSingleton(sp => new EncodedQuotes(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
-        builder.Services.AddSingleton(ResolveApiToken(options, embedded));
+        var token = ResolveApiToken(options, embedded);
+        builder.Services.AddSingleton(token);
+        builder.AddQuoteClusterSecurity(options, token, gateway: true);
+        builder.Services.AddGatewayRateLimits();
+        builder.Services.AddSingleton(sp =>
+        {
+            var cluster = sp.GetRequiredService<IClusterClient>();
+            return new ReadinessCache(() => StatusApi.ReadFeedStatusAsync(cluster), TimeProvider.System);
+        });
         builder.Services.AddHostedService<GatewayAnnouncement>();
         return options;
     }

@@ -6,19 +6,26 @@ return await QuoteClusterProgram.RunAsync(() =>
     var builder = WebApplication.CreateBuilder(args);
     builder.StartUnlessAlpacaConfigured();
     var options = builder.AddQuoteClusterSilo();
-    var app = builder.Build();
 
-    // The silo's own dashboard sits behind the same token as the gateway's, when one is set.
+    // The silo's own dashboard and metrics take the gateway's admin token, when one is set.
     if (options.ApiToken is { } token)
     {
-        app.UseMiddleware<ApiTokenMiddleware>(new ApiToken(token, Generated: false));
+        builder.AddQuoteClusterSecurity(options, new ApiToken(token, Generated: false), gateway: false);
+    }
+
+    var app = builder.Build();
+    if (options.ApiToken is null)
+    {
+        app.Logger.LogWarning("API_TOKEN is not set: this silo's /dashboard and /metrics are open to anyone who can reach its port");
     }
     else
     {
-        app.Logger.LogWarning("API_TOKEN is not set: this silo's /dashboard is open to anyone who can reach its port");
+        app.UseForwardedHeaders();
+        app.UseAuthentication();
+        app.UseAuthorization();
     }
 
-    app.MapQuoteClusterOperations();
+    app.MapQuoteClusterOperations(options.ApiToken is null ? null : QuoteClusterPolicies.Admin);
     app.MapSiloReadiness();
     return app;
 });

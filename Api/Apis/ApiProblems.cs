@@ -19,6 +19,10 @@ internal static class ApiProblems
 
     public static ProblemHttpResult Conflict(string error, string detail) => Problem(StatusCodes.Status409Conflict, error, detail);
 
+    public static ProblemHttpResult PayloadTooLarge(string error, string detail) => Problem(StatusCodes.Status413PayloadTooLarge, error, detail);
+
+    public static ProblemHttpResult TooManyRequests(string error, string detail) => Problem(StatusCodes.Status429TooManyRequests, error, detail);
+
     public static ProblemHttpResult ServiceUnavailable(string error, string detail) => Problem(StatusCodes.Status503ServiceUnavailable, error, detail);
 
     private static ProblemHttpResult Problem(int status, string error, string detail) =>

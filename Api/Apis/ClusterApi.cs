@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using QuoteCluster.Security;
 
 namespace QuoteCluster.Api;
 
@@ -8,7 +9,8 @@ public static class ClusterApi
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/cluster", GetClusterAsync).WithTags("Status")
-            .WithSummary("The cluster's silos, their membership status, how many symbol grains each hosts, and which runs the ingest feed.");
+            .WithSummary("The cluster's silos, their membership status, how many symbol grains each hosts, and which runs the ingest feed.")
+            .RequireAuthorization(QuoteClusterPolicies.Admin);
         return endpoints;
     }
 

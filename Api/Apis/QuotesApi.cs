@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using QuoteCluster.Quotes;
+using QuoteCluster.Security;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;
@@ -9,9 +10,9 @@ public static class QuotesApi
 {
     public static IEndpointRouteBuilder MapQuotesApi(this IEndpointRouteBuilder endpoints)
     {
-        var quotes = endpoints.MapGroup("/api/quotes").WithTags("Quotes");
+        var quotes = endpoints.MapGroup("/api/quotes").WithTags("Quotes").RequireAuthorization(QuoteClusterPolicies.Read);
         quotes.MapGet("/", GetQuotesAsync).WithSummary("Latest quote of each requested symbol, or of every ingested symbol.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         quotes.MapGet("/{symbol}", GetQuoteAsync).WithSummary("Latest quote of one symbol.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
@@ -41,13 +42,22 @@ public static class QuotesApi
         IReadOnlyList<string> wanted;
         try
         {
-            wanted = string.IsNullOrWhiteSpace(symbols)
-                ? (await IngestedSymbols.ReadAsync(cluster)).All
-                : Symbol.ParseList(symbols);
+            wanted = string.IsNullOrWhiteSpace(symbols) ? [] : Symbol.ParseList(symbols);
         }
         catch (InvalidSymbolException e)
         {
             return ApiProblems.BadRequest("invalid_symbol", e.Message);
+        }
+
+        // Only ingested symbols are read: asking a SymbolGrain activates it, so any other name would leave a grain behind.
+        var ingested = await IngestedSymbols.ReadAsync(cluster);
+        if (wanted.Count == 0)
+        {
+            wanted = ingested.All;
+        }
+        else if (ingested.NotIngested(wanted) is { } notIngested)
+        {
+            return ApiProblems.NotFound("not_tracked", notIngested);
         }
 
         var latest = await Task.WhenAll(wanted.Select(s => cluster.GetGrain<ISymbolGrain>(s).GetLatestAsync()));

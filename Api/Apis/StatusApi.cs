@@ -4,6 +4,7 @@ using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
 using QuoteCluster.Hosting;
 using QuoteCluster.Quotes;
+using QuoteCluster.Security;
 
 namespace QuoteCluster.Api;
 
@@ -16,7 +17,8 @@ public static class StatusApi
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/stream/status", GetStatusAsync).WithTags("Status")
-            .WithSummary("Feed connection, symbols, clients, heartbeat age and LIVE / STALE / OFFLINE.");
+            .WithSummary("Feed connection, symbols, clients, heartbeat age and LIVE / STALE / OFFLINE.")
+            .RequireAuthorization(QuoteClusterPolicies.Read);
         endpoints.MapGet("/readyz", GetReadinessAsync).ExcludeFromDescription();
         return endpoints;
     }
@@ -65,16 +67,12 @@ public static class StatusApi
         : heartbeatAgeSeconds.Value <= staleAfter.TotalSeconds ? "LIVE"
         : "STALE";
 
-    internal static async Task<Results<Ok<ReadinessView>, JsonHttpResult<ReadinessView>>> GetReadinessAsync(IClusterClient cluster)
+    /// <summary>Open to anyone (the kubelet has no token), so it answers from <see cref="ReadinessCache"/>, not a grain call per request.</summary>
+    internal static async Task<Results<Ok<ReadinessView>, JsonHttpResult<ReadinessView>>> GetReadinessAsync(ReadinessCache readiness)
     {
-        try
-        {
-            var status = await ReadFeedStatusAsync(cluster);
-            return TypedResults.Ok(new ReadinessView("ready", status.State.WireName(), status.LastError));
-        }
-        catch (Exception e)
-        {
-            return TypedResults.Json(new ReadinessView("unready", null, $"cluster unreachable: {e.Message}"), statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        var outcome = await readiness.ReadAsync();
+        return outcome.Status is { } status
+            ? TypedResults.Ok(new ReadinessView("ready", status.State.WireName(), status.LastError))
+            : TypedResults.Json(new ReadinessView("unready", null, outcome.Error), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

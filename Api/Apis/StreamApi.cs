@@ -1,5 +1,6 @@
 using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
+using QuoteCluster.Security;
 
 namespace QuoteCluster.Api;
 
@@ -20,7 +21,8 @@ public static class StreamApi
     {
         endpoints.MapGet("/api/stream/prices", StreamPricesAsync).WithTags("Streaming")
             .WithSummary("Server-Sent Events: snapshot, then updates of the requested symbols (or all); ?maxHz= caps the rate.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequireAuthorization(QuoteClusterPolicies.Stream);
         return endpoints;
     }
 

@@ -10,12 +10,16 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
 {
     public const double MaxAllowedHz = 100;
 
+    /// <summary>One update every 10 s at the slowest: the send interval is 1/maxHz, and Task.Delay takes at most ~49 days.</summary>
+    public const double MinAllowedHz = 0.1;
+
     /// <param name="emptyMeansNone">WebSocket clients subscribe by message, so no symbols means none rather than all.</param>
     public static async Task<StreamRequest> ResolveAsync(string? symbols, double? maxHz, IClusterClient cluster, bool emptyMeansNone = false)
     {
-        if (maxHz is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > MaxAllowedHz))
+        if (maxHz is { } hz && !(hz >= MinAllowedHz && hz <= MaxAllowedHz))
         {
-            return Refuse(ApiProblems.BadRequest("invalid_max_hz", $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second above 0 and at most {MaxAllowedHz}."));
+            return Refuse(ApiProblems.BadRequest("invalid_max_hz",
+                $"maxHz={hz.ToString(CultureInfo.InvariantCulture)} is not allowed: give updates per second from {MinAllowedHz.ToString(CultureInfo.InvariantCulture)} to {MaxAllowedHz}."));
         }
 
         if (string.IsNullOrWhiteSpace(symbols) && emptyMeansNone) return new StreamRequest([], maxHz, null);

@@ -1,5 +1,9 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using QuoteCluster.Ingest;
+using QuoteCluster.Security;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;
@@ -7,24 +11,55 @@ namespace QuoteCluster.Api;
 /// <summary>What the cluster ingests, changed at run time through the IngestGrain.</summary>
 public static class SubscriptionsApi
 {
+    /// <summary>
+    /// A request body's limit: a thousand symbols of 21 characters fit in about 25 KB. Kestrel's default (30 MB) would
+    /// let one request make the gateway parse and upper-case millions of symbols before the limit below could refuse it.
+    /// </summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Symbols one request may add; the IngestGrain checks every one of them inside the cluster's singleton.</summary>
+    public const int MaxSymbolsPerRequest = 1000;
+
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder endpoints)
     {
-        var subscriptions = endpoints.MapGroup("/api/subscriptions").WithTags("Subscriptions");
+        var subscriptions = endpoints.MapGroup("/api/subscriptions").WithTags("Subscriptions").RequireAuthorization(QuoteClusterPolicies.Admin);
         subscriptions.MapGet("/", async (IClusterClient cluster) => TypedResults.Ok(new SymbolsView(await Ingest(cluster).GetSymbolsAsync())))
             .WithSummary("The symbols the cluster ingests.");
         subscriptions.MapPost("/", AddAsync).WithSummary("Adds symbols (upper-cased); all or nothing.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+            .Accepts<SubscriptionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         subscriptions.MapDelete("/{symbol}", RemoveAsync).WithSummary("Stops ingesting a symbol.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
     internal static async Task<Results<Ok<SymbolsView>, ProblemHttpResult>> AddAsync(
-        SubscriptionRequest? request, IClusterClient cluster)
+        HttpRequest http, IClusterClient cluster, IOptions<JsonOptions> json)
     {
+        var body = await ReadBoundedAsync(http);
+        if (body is null)
+        {
+            return ApiProblems.PayloadTooLarge("body_too_large", $"The body is over {MaxBodyBytes} bytes; send at most {MaxSymbolsPerRequest} symbols a request.");
+        }
+
+        SubscriptionRequest? request = null;
+        try
+        {
+            request = JsonSerializer.Deserialize<SubscriptionRequest>(body, json.Value.SerializerOptions);
+        }
+        catch (JsonException)
+        {
+        }
+
         if (request?.Symbols is not { Count: > 0 } requested)
         {
             return ApiProblems.BadRequest("invalid_request", "The body must be {\"symbols\":[\"AAPL\", ...]} with at least one symbol.");
+        }
+
+        if (requested.Count > MaxSymbolsPerRequest)
+        {
+            return ApiProblems.BadRequest("too_many_symbols", $"{requested.Count} symbols in one request; send at most {MaxSymbolsPerRequest} a request. Nothing was added.");
         }
 
         try
@@ -56,6 +91,22 @@ public static class SubscriptionsApi
         }
 
         return TypedResults.Ok(new SymbolsView(await Ingest(cluster).RemoveSymbolsAsync([normalized])));
+    }
+
+    /// <summary>The body, or null when it is over <see cref="MaxBodyBytes"/>: read no further than that, whatever it claims.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpRequest http)
+    {
+        if (http.ContentLength > MaxBodyBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await http.Body.ReadAsync(chunk, http.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static IIngestGrain Ingest(IClusterClient cluster) => cluster.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);

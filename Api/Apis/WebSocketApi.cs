@@ -3,8 +3,10 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using QuoteCluster.Api.Limits;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Quotes;
+using QuoteCluster.Security;
 using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Api;
@@ -22,13 +24,14 @@ public static class WebSocketApi
     public static IEndpointRouteBuilder MapWebSocketApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/ws", ConnectAsync).WithTags("Streaming")
-            .WithSummary("WebSocket: subscribe/unsubscribe messages in, spot_price_update and status messages out; ?maxHz= caps the rate.");
+            .WithSummary("WebSocket: subscribe/unsubscribe messages in, spot_price_update and status messages out; ?maxHz= caps the rate.")
+            .RequireAuthorization(QuoteClusterPolicies.Stream);
         return endpoints;
     }
 
     internal static async Task ConnectAsync(
         HttpContext context, string? symbols, double? maxHz, IClusterClient cluster, QuoteSubscriptionHub hub,
-        LiveConnections connections, EncodedQuotes encoded)
+        LiveConnections connections, EncodedQuotes encoded, WebSocketMessageLimiter limiter)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -42,14 +45,15 @@ public static class WebSocketApi
 
         using (var socket = await context.WebSockets.AcceptWebSocketAsync())
         {
-            await using var session = new Session(socket, cluster, hub, encoded, request.MaxHz);
+            await using var session = new Session(socket, cluster, hub, encoded, request.MaxHz, limiter, ClientKey.Of(context));
             await session.RunAsync(request.Symbols, context.RequestAborted);
         }
     }
 
     /// <summary>One client: its symbols, its conflating buffer, a receive loop and a send loop.</summary>
     private sealed class Session(
-        WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, EncodedQuotes encoded, double? maxHz)
+        WebSocket socket, IClusterClient cluster, QuoteSubscriptionHub hub, EncodedQuotes encoded, double? maxHz,
+        WebSocketMessageLimiter limiter, string client)
         : IAsyncDisposable
     {
         private readonly LiveConnection _connection = new(maxHz);
@@ -126,6 +130,12 @@ public static class WebSocketApi
                 if (tooLong)
                 {
                     await SendAsync(new ServerMessage("error", Message: $"Messages are limited to {MaxMessageBytes} bytes."), stop);
+                    continue;
+                }
+
+                if (!limiter.Allows(client))
+                {
+                    await SendAsync(new ServerMessage("error", Message: WebSocketMessageLimiter.Refusal), stop);
                     continue;
                 }
 

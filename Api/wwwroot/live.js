@@ -1,10 +1,21 @@
-// The live page: plain JavaScript, no build step. The token comes from the page's own URL (?access_token=),
-// as the gateway prints it at start-up; EventSource cannot send headers, so the stream takes it as a query parameter.
+// The live page: plain JavaScript, no build step. It is opened once with ?access_token= (the URL the gateway prints);
+// the token moves at once from the address bar to this tab's sessionStorage, so it stays out of history, bookmarks,
+// Referer headers and proxies' logs from then on. Requests send it as a header. EventSource cannot send headers, so
+// the stream opens with a ticket from POST /api/stream/tickets, which lasts a minute and opens streams only.
 "use strict";
 
-const token = new URLSearchParams(location.search).get("access_token") || "";
+const TOKEN_KEY = "quotecluster_token";
+const params = new URLSearchParams(location.search);
+if (params.has("access_token")) {
+  sessionStorage.setItem(TOKEN_KEY, params.get("access_token"));
+  params.delete("access_token");
+  const rest = params.toString();
+  history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+}
+const token = sessionStorage.getItem(TOKEN_KEY) || "";
 const rows = new Map();
 let source = null;
+let generation = 0;
 
 function api(path, options = {}) {
   return fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } });
@@ -37,11 +48,48 @@ function showQuote(quote) {
   entry.quote = quote;
 }
 
-function connect() {
-  if (source) source.close();
-  source = new EventSource(`/api/stream/prices?access_token=${encodeURIComponent(token)}`);
+async function ticket() {
+  const response = await api("/api/stream/tickets", { method: "POST" });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.detail || response.statusText);
+  return body.ticket;
+}
+
+// Each (re)connection takes a fresh ticket: EventSource's own retry would present the old one, which expires within
+// a minute, so on any error the stream is closed and opened again here. A newer connect() supersedes an older one.
+async function connect() {
+  const mine = ++generation;
+  if (source) {
+    source.close();
+    source = null;
+  }
+  let fresh;
+  try {
+    fresh = await ticket();
+  } catch (error) {
+    showNotice(`Cannot open the stream: ${error.message}`);
+    setTimeout(() => { if (mine === generation) connect(); }, 2000);
+    return;
+  }
+  if (mine !== generation) return;
+  hideNotice();
+  source = new EventSource(`/api/stream/prices?ticket=${encodeURIComponent(fresh)}`);
   source.onmessage = event => showQuote(JSON.parse(event.data));
-  // EventSource reconnects by itself (the server asks for 1 s) and resumes with Last-Event-ID.
+  source.onerror = () => {
+    if (mine !== generation) return;
+    source.close();
+    setTimeout(() => { if (mine === generation) connect(); }, 1000);
+  };
+}
+
+function showNotice(text) {
+  const notice = document.getElementById("notice");
+  notice.hidden = false;
+  notice.textContent = text;
+}
+
+function hideNotice() {
+  if (token) document.getElementById("notice").hidden = true;
 }
 
 async function refreshStatus() {
@@ -93,9 +141,7 @@ async function unsubscribe(symbol) {
 }
 
 if (!token) {
-  const notice = document.getElementById("notice");
-  notice.hidden = false;
-  notice.textContent = "Open this page with ?access_token=… (the gateway prints the URL at start-up, or use your API_TOKEN).";
+  showNotice("Open this page with ?access_token=… (the gateway prints the URL at start-up, or use your API_TOKEN, a read token or a JWT).");
 }
 document.getElementById("subscribe").addEventListener("submit", subscribe);
 connect();

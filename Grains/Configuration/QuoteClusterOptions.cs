@@ -53,7 +53,20 @@ public sealed record QuoteClusterOptions
     public TimeSpan ReconnectBackoffBase { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ReconnectBackoffMax { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan? StopAfter { get; init; }
+    /// <summary>The admin token: the API's every route, the dashboard and the metrics.</summary>
     public string? ApiToken { get; init; }
+
+    /// <summary>Static tokens for machines that only read: quotes, streams and status, never subscriptions or operations.</summary>
+    public IReadOnlyList<string> ApiReadTokens { get; init; } = [];
+
+    /// <summary>JSON Web Tokens from the users' identity provider; null when the gateway takes static tokens only.</summary>
+    public JwtSettings? Jwt { get; init; }
+
+    /// <summary>The key that signs stream tickets; every gateway replica needs the same. Null: derived from the admin token.</summary>
+    public string? StreamTicketKey { get; init; }
+
+    /// <summary>Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: loopback only.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
     /// <summary>Most symbols the feed may ingest: Alpaca's IEX (free) plan allows 30, paid SIP plans have no set limit.</summary>
     public int MaxSymbols { get; init; } = 30;
@@ -83,6 +96,10 @@ public sealed record QuoteClusterOptions
     public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`), required in Redis mode.</summary>
     public string? RedisConnectionString { get; init; }
+    /// <summary>Redis's password, kept apart from the connection string so it can come from a Secret.</summary>
+    public string? RedisPassword { get; init; }
+    /// <summary>Mutual TLS between silos and clients; null: plain TCP.</summary>
+    public OrleansTlsSettings? OrleansTls { get; init; }
     public string OrleansServiceId { get; init; } = "quotecluster";
     public string OrleansClusterId { get; init; } = "quotecluster";
     /// <summary>This silo's name in the cluster and on the dashboard (the Kubernetes pod name, from the downward API).</summary>

@@ -34,7 +34,7 @@ public static class QuoteClusterSettings
 
         var options = new QuoteClusterOptions
         {
-            TenantId = reader.String("TENANT_ID", "FIRESTORE_TENANT_ID"),
+            TenantId = reader.Tenant("TENANT_ID", "FIRESTORE_TENANT_ID"),
             AlpacaKeyId = reader.String("APCA_API_KEY_ID", "ALPACA_KEY_ID", "ALPACA_API_KEY"),
             AlpacaSecretKey = reader.String("APCA_API_SECRET_KEY", "ALPACA_SECRET_KEY"),
             AlpacaDataFeed = feed,
@@ -55,6 +55,10 @@ public static class QuoteClusterSettings
             ReconnectBackoffMax = reader.Seconds("RECONNECT_BACKOFF_MAX_S", defaults.ReconnectBackoffMax, 0.01, 86_400),
             StopAfter = reader.OptionalSeconds("STOP_AFTER_SECONDS", 0.1, 31_536_000),
             ApiToken = reader.String("API_TOKEN"),
+            ApiReadTokens = reader.List("API_READ_TOKENS"),
+            Jwt = ReadJwt(reader),
+            StreamTicketKey = reader.Secret("STREAM_TICKET_KEY"),
+            TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             MaxSymbols = reader.Integer("MAX_SYMBOLS", marketFeed == MarketFeeds.Alpaca && feed == "iex" ? 30 : 10_000, 1, 100_000),
             ApiMaxConnections = reader.Integer("API_MAX_CONNECTIONS", defaults.ApiMaxConnections, 1, 1_000_000),
             SseKeepAlive = reader.Seconds("SSE_KEEPALIVE_S", defaults.SseKeepAlive, 0.1, 3600),
@@ -73,6 +77,8 @@ public static class QuoteClusterSettings
             IngestAutoStart = reader.Flag("INGEST_AUTOSTART", defaults.IngestAutoStart),
             LiveResyncInterval = reader.Seconds("LIVE_RESYNC_INTERVAL_S", defaults.LiveResyncInterval, 0.1, 3600),
             RedisConnectionString = reader.String("REDIS_CONNECTION_STRING"),
+            RedisPassword = reader.String("REDIS_PASSWORD"),
+            OrleansTls = ReadOrleansTls(reader),
             OrleansServiceId = reader.Identifier("ORLEANS_SERVICE_ID", defaults.OrleansServiceId),
             OrleansClusterId = reader.Identifier("ORLEANS_CLUSTER_ID", defaults.OrleansClusterId),
             PodName = reader.String("POD_NAME"),
@@ -112,7 +118,88 @@ public static class QuoteClusterSettings
                 "TENANT_ID is not set: writing to Firestore needs it (every document lives under tenants/{TENANT_ID}/); set TENANT_ID (or FIRESTORE_TENANT_ID), or DRY_RUN=1.");
         }
 
+        if (options.ApiToken is { } admin && options.ApiReadTokens.Contains(admin, StringComparer.Ordinal))
+        {
+            throw new InvalidConfigurationException(
+                "API_READ_TOKENS contains API_TOKEN: a token is either the admin's or read-only; give the read-only clients tokens of their own.");
+        }
+
+        if (options.Jwt is not null && options.TenantId is null)
+        {
+            throw new InvalidConfigurationException(
+                $"TENANT_ID is not set: JSON Web Tokens are accepted only when their {JwtSettings.TenantClaim} claim names this deployment's tenant; set TENANT_ID.");
+        }
+
         return options;
+    }
+
+    /// <summary>
+    /// The users' identity provider: the Firebase preset (FIREBASE_AUTH_PROJECT_ID), or an issuer, an audience and one
+    /// source of keys. Null when none of the JWT variables is set.
+    /// </summary>
+    private static JwtSettings? ReadJwt(Reader reader)
+    {
+        var firebase = reader.String("FIREBASE_AUTH_PROJECT_ID");
+        var issuer = reader.String("JWT_ISSUER");
+        var audience = reader.String("JWT_AUDIENCE");
+        var signingKey = reader.Secret("JWT_SIGNING_KEY");
+        var authority = reader.HttpsUrl("JWT_AUTHORITY");
+        var jwks = reader.HttpsUrl("JWT_JWKS_URL");
+        var roleClaim = reader.ClaimName("JWT_ROLE_CLAIM", "role");
+        if (firebase is not null)
+        {
+            if (!firebase.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                throw new InvalidConfigurationException(
+                    $"Invalid configuration: FIREBASE_AUTH_PROJECT_ID='{firebase}' is not allowed; expected a Firebase project id (lower-case letters, digits and '-').");
+            }
+
+            if (issuer is not null || audience is not null || signingKey is not null || authority is not null)
+            {
+                throw new InvalidConfigurationException(
+                    "FIREBASE_AUTH_PROJECT_ID is set with JWT_ISSUER, JWT_AUDIENCE, JWT_SIGNING_KEY or JWT_AUTHORITY: the Firebase preset sets the issuer, audience and keys itself; unset those (JWT_JWKS_URL may still move the keys).");
+            }
+
+            return new JwtSettings
+            {
+                Issuer = $"https://securetoken.google.com/{firebase}",
+                Audience = firebase,
+                JwksUrl = jwks ?? JwtSettings.FirebaseJwksUrl,
+                RoleClaim = roleClaim,
+                FirebaseProjectId = firebase,
+            };
+        }
+
+        if (issuer is null && audience is null && signingKey is null && authority is null && jwks is null)
+        {
+            return null;
+        }
+
+        if (issuer is null || audience is null)
+        {
+            throw new InvalidConfigurationException(
+                "JWT_ISSUER and JWT_AUDIENCE are not both set: tokens are accepted only from a named issuer for a named audience; set both (or FIREBASE_AUTH_PROJECT_ID for Firebase ID tokens).");
+        }
+
+        if (new object?[] { signingKey, authority, jwks }.Count(k => k is not null) != 1)
+        {
+            throw new InvalidConfigurationException(
+                "JSON Web Tokens need exactly one source of keys: set one of JWT_SIGNING_KEY (HS256), JWT_AUTHORITY (OpenID Connect discovery) and JWT_JWKS_URL.");
+        }
+
+        return new JwtSettings { Issuer = issuer, Audience = audience, SigningKey = signingKey, Authority = authority, JwksUrl = jwks, RoleClaim = roleClaim };
+    }
+
+    private static OrleansTlsSettings? ReadOrleansTls(Reader reader)
+    {
+        var certificate = reader.File("ORLEANS_TLS_CERT_FILE");
+        var key = reader.File("ORLEANS_TLS_KEY_FILE");
+        var authority = reader.File("ORLEANS_TLS_CA_FILE");
+        if (certificate is null && key is null && authority is null) return null;
+        return certificate is not null && key is not null && authority is not null
+            ? new OrleansTlsSettings(certificate, key, authority)
+            : throw new InvalidConfigurationException(
+                "ORLEANS_TLS_CERT_FILE, ORLEANS_TLS_KEY_FILE and ORLEANS_TLS_CA_FILE are not all set: TLS between silos and clients needs this process's certificate, its key and the CA that signs every peer's; set all three or none.");
     }
 
     /// <summary>
@@ -261,6 +348,81 @@ public static class QuoteClusterSettings
             if (value is null) return fallback;
             var valid = !value.Contains('/') && value is not "." and not ".." && !(value.StartsWith("__", StringComparison.Ordinal) && value.EndsWith("__", StringComparison.Ordinal));
             return valid ? value : throw Invalid(name, value, "a Firestore collection id (no '/', not '.' or '..', not __name__)");
+        }
+
+        /// <summary>
+        /// The tenant is a segment of every document path (tenants/{TENANT_ID}/...), so nothing in it may reach
+        /// another path: no '/', no '.' or '..', nothing but letters, digits, '-', '_' and '.'.
+        /// </summary>
+        public string? Tenant(params string[] names)
+        {
+            var (name, value) = Find(names);
+            if (value is null) return null;
+            var valid = value.Length <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+                && value is not "." and not ".." && !(value.StartsWith("__", StringComparison.Ordinal) && value.EndsWith("__", StringComparison.Ordinal));
+            return valid ? value : throw Invalid(name, value, "a tenant id of at most 128 letters, digits, '-', '_' and '.' (not '.' or '..', not __name__)");
+        }
+
+        public IReadOnlyList<string> List(string name) =>
+            String(name)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList() ?? [];
+
+        /// <summary>A key for HMAC-SHA256, which needs at least 256 bits. The value is never echoed back.</summary>
+        public string? Secret(string name)
+        {
+            var value = String(name);
+            if (value is null || System.Text.Encoding.UTF8.GetByteCount(value) >= 32) return value;
+            throw new InvalidConfigurationException(
+                $"Invalid configuration: {name} is too short ({value.Length} characters); expected a secret of at least 32 bytes, e.g. openssl rand -base64 48.");
+        }
+
+        /// <summary>An https URL, or http on loopback (a local identity provider, tests).</summary>
+        public Uri? HttpsUrl(string name)
+        {
+            var value = String(name);
+            if (value is null) return null;
+            return Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
+                ? uri
+                : throw Invalid(name, value, "an absolute https:// URL (http:// only on loopback)");
+        }
+
+        public string ClaimName(string name, string fallback)
+        {
+            var value = String(name);
+            if (value is null) return fallback;
+            return value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/')
+                ? value
+                : throw Invalid(name, value, "a claim name (letters, digits, '-', '_', '.', ':' and '/')");
+        }
+
+        public IReadOnlyList<System.Net.IPNetwork> Networks(string name)
+        {
+            var value = String(name);
+            if (value is null) return [];
+            var networks = new List<System.Net.IPNetwork>();
+            foreach (var item in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (System.Net.IPNetwork.TryParse(item, out var network))
+                {
+                    networks.Add(network);
+                }
+                else if (System.Net.IPAddress.TryParse(item, out var address))
+                {
+                    networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+                }
+                else
+                {
+                    throw Invalid(name, value, "comma-separated IP addresses or networks (10.0.0.0/8)");
+                }
+            }
+
+            return networks;
+        }
+
+        public string? File(string name)
+        {
+            var value = String(name);
+            if (value is null) return null;
+            return System.IO.File.Exists(value) ? value : throw Invalid(name, value, "the path of a readable PEM file");
         }
 
         private static InvalidConfigurationException Invalid(string name, string value, string allowed) =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
 using QuoteCluster.Configuration;
+using QuoteCluster.Security;
 using QuoteCluster.Streams;
 
 namespace QuoteCluster.Hosting;
@@ -21,6 +22,11 @@ public static class ClientHosting
             {
                 client.UseLocalhostClustering(gatewayPort: options.GatewayPort,
                     serviceId: QuoteClusterHostingExtensions.ServiceId, clusterId: QuoteClusterHostingExtensions.ServiceId);
+            }
+
+            if (options.OrleansTls is { } tls)
+            {
+                client.UseQuoteClusterTls(tls);
             }
 
             client.AddMemoryStreams(QuoteStreams.Provider);

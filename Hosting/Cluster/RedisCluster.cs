@@ -84,6 +84,11 @@ public static class RedisCluster
                 $"Invalid configuration: REDIS_CONNECTION_STRING is not a StackExchange.Redis configuration string ({e.Message}); expected host:port[,password=...][,ssl=true].");
         }
 
+        if (options.RedisPassword is { } password)
+        {
+            redis.Password = password;
+        }
+
         // Keep retrying instead of failing start-up when Redis comes up after the silos (a fresh Kubernetes namespace).
         redis.AbortOnConnectFail = false;
         return redis;

@@ -7,6 +7,7 @@ using Orleans.Dashboard;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds;
 using QuoteCluster.Ingest;
+using QuoteCluster.Security;
 using QuoteCluster.Storage;
 using QuoteCluster.Storage.Firestore;
 using QuoteCluster.Streams;
@@ -32,6 +33,11 @@ public static class SiloHosting
                     gatewayPort: options.GatewayPort,
                     serviceId: QuoteClusterHostingExtensions.ServiceId,
                     clusterId: QuoteClusterHostingExtensions.ServiceId);
+            }
+
+            if (options.OrleansTls is { } tls)
+            {
+                silo.UseQuoteClusterTls(tls);
             }
 
             silo.AddQuoteCluster(options);

@@ -11,19 +11,28 @@ namespace QuoteCluster.Hosting;
 /// <summary>What every QuoteCluster web host serves for operators: the health probe and the Orleans Dashboard.</summary>
 public static class OperationsEndpoints
 {
-    public static IEndpointRouteBuilder MapQuoteClusterOperations(this IEndpointRouteBuilder endpoints)
+    /// <param name="policy">
+    /// The policy `/metrics` and `/dashboard` require (admin); null leaves them open (a Silo process without API_TOKEN,
+    /// which warns about it).
+    /// </param>
+    public static IEndpointRouteBuilder MapQuoteClusterOperations(this IEndpointRouteBuilder endpoints, string? policy)
     {
         endpoints.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
 
-        // Prometheus scrapes /metrics with the same bearer token as the API (ApiTokenMiddleware).
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        // Prometheus scrapes /metrics with the admin token (authorization: {credentials: ...} in its scrape config).
+        Protect(endpoints.MapPrometheusScrapingEndpoint("/metrics"), policy);
         var options = endpoints.ServiceProvider.GetRequiredService<QuoteClusterOptions>();
         if (options.Dashboard)
         {
-            endpoints.MapOrleansDashboard(routePrefix: "/dashboard");
+            Protect(endpoints.MapOrleansDashboard(routePrefix: "/dashboard"), policy);
         }
 
         return endpoints;
+    }
+
+    private static void Protect(IEndpointConventionBuilder endpoints, string? policy)
+    {
+        if (policy is not null) endpoints.RequireAuthorization(policy);
     }
 
     /// <summary>

@@ -52,12 +52,13 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
     }
 
     [Fact]
-    public async Task The_query_token_is_accepted_only_where_browsers_cannot_send_headers()
+    public async Task Long_lived_tokens_in_urls_are_refused_even_on_stream_routes()
     {
         var anonymous = factory.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/quotes?access_token={EmbeddedApiFactory.Token}")).StatusCode);
         using var stream = await anonymous.GetAsync($"/api/stream/prices?symbols=AAPL&access_token={EmbeddedApiFactory.Token}", HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, stream.StatusCode);
+        Assert.Contains("/api/stream/tickets", await stream.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
     }
 

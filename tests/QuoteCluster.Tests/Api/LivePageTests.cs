@@ -54,9 +54,16 @@ public sealed class LivePageTests(KestrelApiFactory factory) : IClassFixture<Kes
     public async Task Prices_change_the_badge_says_LIVE_a_symbol_can_be_added_and_the_badge_leaves_LIVE_when_the_feed_stops()
     {
         var page = await _browser.NewPageAsync();
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, request) => requests.Enqueue(request.Url);
         await page.GotoAsync(new Uri(factory.BaseAddress, $"/?access_token={EmbeddedApiFactory.Token}").ToString());
 
         await Assertions.Expect(page.Locator("#badge")).ToHaveTextAsync("LIVE", Soon);
+
+        // The token leaves the address bar at once; the stream opens with a ticket, never the token.
+        Assert.DoesNotContain("access_token", page.Url, StringComparison.Ordinal);
+        Assert.Contains(requests, url => url.Contains("/api/stream/prices?ticket=", StringComparison.Ordinal));
+        Assert.Single(requests, url => url.Contains("access_token", StringComparison.Ordinal));
 
         var price = page.Locator("tr[data-symbol='AAPL'] td:nth-child(4)");
         await Assertions.Expect(price).Not.ToBeEmptyAsync(new() { Timeout = 30_000 });
@@ -75,5 +82,10 @@ public sealed class LivePageTests(KestrelApiFactory factory) : IClassFixture<Kes
         // The feed stops: the final heartbeat says so and the connection is gone, so the badge must leave LIVE.
         await factory.Services.GetRequiredService<IClusterClient>().GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).StopAsync("browser test");
         await Assertions.Expect(page.Locator("#badge")).ToHaveTextAsync("OFFLINE", Soon);
+
+        // A reload finds the token in the tab's session, not in the URL, and still streams.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("tr[data-symbol='AAPL'] td:nth-child(4)")).Not.ToBeEmptyAsync(new() { Timeout = 30_000 });
+        Assert.Single(requests, url => url.Contains("access_token", StringComparison.Ordinal));
     }
 }

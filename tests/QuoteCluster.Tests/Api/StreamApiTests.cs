@@ -77,6 +77,9 @@ public class StreamApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedded
     [InlineData("/api/stream/prices?symbols=NOTTRACKED", HttpStatusCode.NotFound)]
     [InlineData("/api/stream/prices?maxHz=0", HttpStatusCode.BadRequest)]
     [InlineData("/api/stream/prices?maxHz=1000", HttpStatusCode.BadRequest)]
+    [InlineData("/api/stream/prices?maxHz=1e-300", HttpStatusCode.BadRequest)]
+    [InlineData("/api/stream/prices?maxHz=1e-7", HttpStatusCode.BadRequest)]
+    [InlineData("/api/stream/prices?maxHz=NaN", HttpStatusCode.BadRequest)]
     public async Task Bad_stream_requests_are_refused_clearly(string url, HttpStatusCode expected)
     {
         using var response = await _http.GetAsync(url);

@@ -81,8 +81,10 @@ public class WebSocketApiTests(EmbeddedApiFactory factory) : IClassFixture<Embed
 
     private async Task<WebSocket> ConnectAsync()
     {
+        // A program, not a browser: it may send the header (browsers use a ticket, see SecurityApiTests).
         var client = factory.Server.CreateWebSocketClient();
-        return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, $"/api/ws?access_token={EmbeddedApiFactory.Token}"), CancellationToken.None);
+        client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {EmbeddedApiFactory.Token}";
+        return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "/api/ws"), CancellationToken.None);
     }
 
     private static Task SendAsync(WebSocket socket, string text) =>

@@ -113,6 +113,96 @@ public sealed class ManifestTests
         Assert.DoesNotContain(Example.Value, o => Kind(o) is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding");
     }
 
+    [Fact]
+    public void Every_pod_is_closed_to_ingress_unless_a_policy_lets_traffic_in()
+    {
+        var policies = Policies();
+        Assert.Contains(policies, p => p["spec"]!["podSelector"]!.AsObject().Count == 0
+            && p["spec"]!["policyTypes"]!.AsArray().Any(t => t!.GetValue<string>() == "Ingress")
+            && p["spec"]!["ingress"] is null);
+    }
+
+    [Theory]
+    [InlineData("quotecluster-silo", 11111)]
+    [InlineData("quotecluster-silo", 30000)]
+    [InlineData("quotecluster-redis", 6379)]
+    public void Silo_gateway_and_redis_ports_take_traffic_from_silo_and_api_pods_only(string app, int port)
+    {
+        var peers = PeersAdmitted(app, port);
+        Assert.NotEmpty(peers);
+        Assert.All(peers, peer =>
+        {
+            Assert.Null(peer["namespaceSelector"]);
+            Assert.Null(peer["ipBlock"]);
+            var name = peer["podSelector"]?["matchLabels"]?["app.kubernetes.io/name"]?.GetValue<string>();
+            Assert.Contains(name, new[] { "quotecluster-silo", "quotecluster-api" });
+        });
+        Assert.Contains(peers, p => p["podSelector"]!["matchLabels"]!["app.kubernetes.io/name"]!.GetValue<string>() == "quotecluster-api");
+    }
+
+    [Fact]
+    public void The_api_takes_traffic_from_the_ingress_controller_and_the_scraper_only()
+    {
+        var namespaces = PeersAdmitted("quotecluster-api", 8080)
+            .Select(p =>
+            {
+                Assert.Null(p["podSelector"]);
+                Assert.Null(p["ipBlock"]);
+                return p["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]!.GetValue<string>();
+            })
+            .Order();
+        Assert.Equal(["ingress-nginx", "monitoring"], namespaces);
+        Assert.Empty(PeersAdmitted("quotecluster-api", 30000));
+    }
+
+    [Fact]
+    public void Redis_requires_the_password_from_the_secret_the_silos_and_the_api_read()
+    {
+        var redis = Container(Deployment("quotecluster-redis"));
+        var args = redis["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal("$(REDIS_PASSWORD)", args[args.IndexOf("--requirepass") + 1]);
+        var secret = Single("Secret", "quotecluster-secrets")["metadata"]!["name"]!.GetValue<string>();
+        var reference = Env(redis, "REDIS_PASSWORD")!["valueFrom"]!["secretKeyRef"]!;
+        Assert.Equal((secret, "REDIS_PASSWORD"), (reference["name"]!.GetValue<string>(), reference["key"]!.GetValue<string>()));
+
+        // The silos and the Api take the whole Secret as variables, so they read the same password.
+        var settings = ConfigMap().Select(p => KeyValuePair.Create(p.Key, (string?)p.Value!.GetValue<string>())).Concat(SecretValues().Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)));
+        var options = QuoteClusterSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        Assert.False(string.IsNullOrEmpty(options.RedisPassword));
+        Assert.Equal(SecretValues().Single(p => p.Key == "REDIS_PASSWORD").Value, options.RedisPassword);
+    }
+
+    [Theory]
+    [InlineData("quotecluster-silo")]
+    [InlineData("quotecluster-api")]
+    public void The_tls_overlay_gives_silos_and_the_api_the_certificate_cert_manager_issues_for_both_ends(string name)
+    {
+        var rendered = Render(Path.Combine("k8s", "overlays", "example-tls"));
+        var deployment = rendered.Single(o => Kind(o) == "Deployment" && o["metadata"]!["name"]!.GetValue<string>() == name);
+        var container = Container(deployment);
+        var mount = container["volumeMounts"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "orleans-tls")!;
+        var volume = deployment["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "orleans-tls")!;
+        var secretName = volume["secret"]!["secretName"]!.GetValue<string>();
+        foreach (var (variable, file) in new[] { ("ORLEANS_TLS_CERT_FILE", "tls.crt"), ("ORLEANS_TLS_KEY_FILE", "tls.key"), ("ORLEANS_TLS_CA_FILE", "ca.crt") })
+        {
+            Assert.Equal($"{mount["mountPath"]!.GetValue<string>()}/{file}", Env(container, variable)!["value"]!.GetValue<string>());
+        }
+
+        var certificate = rendered.Single(o => Kind(o) == "Certificate" && o["spec"]!["secretName"]!.GetValue<string>() == secretName);
+        Assert.Equal(["client auth", "server auth"], certificate["spec"]!["usages"]!.AsArray().Select(u => u!.GetValue<string>()).Order());
+    }
+
+    /// <summary>The peers every policy selecting <paramref name="app"/>'s pods admits on <paramref name="port"/> (a rule without ports admits every port).</summary>
+    private static List<JsonNode> PeersAdmitted(string app, int port) =>
+        [.. Policies()
+            .Where(p => p["spec"]!["podSelector"]!["matchLabels"]?["app.kubernetes.io/name"]?.GetValue<string>() == app)
+            .SelectMany(p => p["spec"]!["ingress"]?.AsArray() ?? [])
+            .Where(rule => rule!["ports"] is not JsonArray ports || ports.Any(q => q!["port"]!.GetValue<int>() == port))
+            .SelectMany(rule => rule!["from"]?.AsArray() ?? [JsonNode.Parse("{\"anywhere\":true}")])
+            .Select(peer => peer!)];
+
+    private static List<JsonObject> Policies() => [.. Example.Value.Where(o => Kind(o) == "NetworkPolicy")];
+
     private static IEnumerable<KeyValuePair<string, string>> SecretValues() =>
         Single("Secret", "quotecluster-secrets")["data"]!.AsObject()
             .Select(p => KeyValuePair.Create(p.Key, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(p.Value!.GetValue<string>()))));

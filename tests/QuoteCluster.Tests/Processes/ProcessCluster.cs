@@ -48,7 +48,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Presents the token, as every `/api` call and the dashboards need.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public static async Task<ProcessCluster> StartAsync(FirestoreEmulator? firestore, IReadOnlyList<string> symbols, bool simulatorFeed = true)
+    /// <param name="settings">More variables for every process (TLS files, ...).</param>
+    public static async Task<ProcessCluster> StartAsync(FirestoreEmulator? firestore, IReadOnlyList<string> symbols, bool simulatorFeed = true,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var redis = await RedisServer.StartAsync();
         var tenant = "process-" + Guid.NewGuid().ToString("N")[..8];
@@ -71,6 +73,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         else
         {
             common["FIRESTORE_EMULATOR_HOST"] = firestore.Host;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            if (value is not null) common[key] = value;
         }
 
         var cluster = new ProcessCluster(redis, tenant, symbols, common);
@@ -113,11 +120,20 @@ public sealed class ProcessCluster : IAsyncDisposable
         return silo;
     }
 
-    public ChildProcess StartApi()
+    /// <summary>Starts an Api and points <see cref="ApiUrl"/> at it.</summary>
+    /// <param name="changes">Variables to set for this one, or (with a null value) to leave out.</param>
+    public ChildProcess StartApi(IReadOnlyDictionary<string, string?>? changes = null, string name = "api")
     {
         var port = LoopbackPort.Free();
         ApiUrl = new Uri($"http://127.0.0.1:{port}/");
-        Api = Track(ChildProcess.Start("api", "dotnet", [BuiltHosts.Api], new Dictionary<string, string>(_common) { ["ASPNETCORE_URLS"] = ApiUrl.AbsoluteUri }, LogDirectory));
+        var environment = new Dictionary<string, string>(_common) { ["ASPNETCORE_URLS"] = ApiUrl.AbsoluteUri };
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
+        {
+            if (value is null) environment.Remove(key);
+            else environment[key] = value;
+        }
+
+        Api = Track(ChildProcess.Start(name, "dotnet", [BuiltHosts.Api], environment, LogDirectory));
         return Api;
     }
 
