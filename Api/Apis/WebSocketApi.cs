@@ -45,7 +45,8 @@ public static class WebSocketApi
 
         using (var socket = await context.WebSockets.AcceptWebSocketAsync())
         {
-            await using var session = new Session(socket, cluster, hub, encoded, request.MaxHz, limiter, ClientKey.Of(context));
+            // Each socket has its own budget: one service holding many sockets under one credential must not starve itself.
+            await using var session = new Session(socket, cluster, hub, encoded, request.MaxHz, limiter, $"{ClientKey.Of(context)}/{context.TraceIdentifier}");
             await session.RunAsync(request.Symbols, context.RequestAborted);
         }
     }

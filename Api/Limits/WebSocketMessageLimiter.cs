@@ -3,9 +3,9 @@ using System.Threading.RateLimiting;
 namespace QuoteCluster.Api.Limits;
 
 /// <summary>
-/// How many control messages (subscribe, unsubscribe) a client may send, over all its sockets: each one reads the
-/// ingested symbols from the cluster and changes stream subscriptions, so an unbounded loop of them would load the
-/// whole cluster from one socket.
+/// How many control messages (subscribe, unsubscribe) one socket may send: each one reads the ingested symbols from the
+/// cluster and changes stream subscriptions, so an unbounded loop of them would load the whole cluster from one socket.
+/// The number of sockets is bounded apart (API_MAX_CONNECTIONS).
 /// </summary>
 internal sealed class WebSocketMessageLimiter : IDisposable
 {
@@ -13,7 +13,7 @@ internal sealed class WebSocketMessageLimiter : IDisposable
     public const int Burst = 20;
     public const int PerSecond = 10;
 
-    public const string Refusal = "Too many messages: at most 10 a second (bursts of 20) per client; this one was dropped and changed nothing.";
+    public const string Refusal = "Too many messages: at most 10 a second (bursts of 20) per socket; this one was dropped and changed nothing.";
 
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(client =>
         RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions

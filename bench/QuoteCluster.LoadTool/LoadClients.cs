@@ -100,7 +100,8 @@ internal sealed class LoadClients(Uri gateway, string token, int latencySampleEv
     public async Task<ClientWebSocket> ConnectWebSocketAsync(CancellationToken stop)
     {
         var socket = new ClientWebSocket();
-        var uri = new UriBuilder(gateway) { Scheme = "ws", Path = "/api/ws", Query = $"access_token={token}" }.Uri;
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        var uri = new UriBuilder(gateway) { Scheme = "ws", Path = "/api/ws" }.Uri;
         await socket.ConnectAsync(uri, stop);
         return socket;
     }
