@@ -28,6 +28,7 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, int> _errorsSent = new();
     private int _nextSession;
     private long _itemsSent;
+    private long _malformedSent;
     private long _authentications;
 
     private AlpacaSimulatorServer(WebApplication app, SimulatorOptions options, ILogger logger)
@@ -54,6 +55,12 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     public long Authentications => Interlocked.Read(ref _authentications);
 
     public long ItemsSent => Interlocked.Read(ref _itemsSent);
+
+    /// <summary>Messages sent malformed (`--malformed-every`), over all sessions.</summary>
+    public long MalformedSent => Interlocked.Read(ref _malformedSent);
+
+    /// <summary>How many different malformed messages <paramref name="codec"/> sessions send in turn.</summary>
+    public static int MalformedKinds(AlpacaCodec codec) => MalformedMessages.Count(codec);
 
     public int ErrorsSent(int code) => _errorsSent.GetValueOrDefault(code);
 
@@ -153,4 +160,6 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     internal void CountError(int code) => _errorsSent.AddOrUpdate(code, 1, (_, n) => n + 1);
 
     internal void CountItems(int items) => Interlocked.Add(ref _itemsSent, items);
+
+    internal void CountMalformed() => Interlocked.Increment(ref _malformedSent);
 }
