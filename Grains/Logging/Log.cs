@@ -102,7 +102,7 @@ public static partial class Log
     public static partial void AlpacaConfigurationError(ILogger logger, int code, string reason, double retry_in_s);
 
     [LoggerMessage(EventId = 1105, EventName = "alpaca_disconnected", Level = LogLevel.Warning,
-        Message = "stream session ended ({kind}): {reason}; reconnecting in {retry_in_s} s (failure {failures} since the last auth)")]
+        Message = "stream session ended ({kind}): {reason}; reconnecting in {retry_in_s} s (failure {failures} since the last healthy session)")]
     public static partial void AlpacaDisconnected(ILogger logger, string reason, string kind, double retry_in_s, int failures);
 
     [LoggerMessage(EventId = 1106, EventName = "alpaca_malformed", Level = LogLevel.Warning,

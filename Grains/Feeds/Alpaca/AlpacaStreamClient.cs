@@ -13,7 +13,8 @@ namespace QuoteCluster.Feeds.Alpaca;
 /// </summary>
 /// <remarks>
 /// Every session ends in an <see cref="AlpacaSessionEndedException"/>, which a Polly retry pipeline turns into the next
-/// attempt on the <see cref="AlpacaBackoff"/> schedule; the pipeline waits on the injected clock, so tests control it.
+/// attempt on the <see cref="AlpacaBackoff"/> schedule (restarted only by a session that stayed authenticated for the
+/// backoff cap); the pipeline waits on the injected clock, so tests control it.
 /// One connection's work is an <see cref="AlpacaSession"/>'s; merging quotes and trades into ticks is the
 /// <see cref="AlpacaBook"/>'s.
 /// </remarks>
@@ -158,7 +159,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         }
         else
         {
-            Log.AlpacaDisconnected(_logger, ended.Message, ended.Kind.ToString(), delay.TotalSeconds, _backoff.FailuresSinceAuth);
+            Log.AlpacaDisconnected(_logger, ended.Message, ended.Kind.ToString(), delay.TotalSeconds, _backoff.FailuresSinceHealthy);
         }
 
         return ValueTask.CompletedTask;
@@ -189,6 +190,8 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         }
         finally
         {
+            // Before the pipeline asks for the next delay: a session that stayed up long enough restarts the schedule.
+            _backoff.SessionEnded(session.AuthenticatedFor);
             lock (_gate)
             {
                 if (_session == session) _session = null;
@@ -233,7 +236,6 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
 
     internal void OnAuthenticated(AlpacaSession session)
     {
-        _backoff.Reset();
         _counters.CountAuthentication();
         lock (_gate)
         {
