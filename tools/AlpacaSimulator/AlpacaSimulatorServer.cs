@@ -26,6 +26,8 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     private readonly List<(string Key, DateTimeOffset Until)> _ghosts = [];
     private readonly ConcurrentQueue<DateTimeOffset> _connectionTimes = new();
     private readonly ConcurrentDictionary<int, int> _errorsSent = new();
+    private readonly ConcurrentQueue<RestRequest> _restRequests = new();
+    private readonly Lock _restFailures = new();
     private int _nextSession;
     private long _itemsSent;
     private long _malformedSent;
@@ -36,6 +38,7 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
         _app = app;
         Options = options;
         Logger = logger;
+        Market = new LatestMarketData(options);
     }
 
     public SimulatorOptions Options { get; }
@@ -44,8 +47,16 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
+    internal LatestMarketData Market { get; }
+
     /// <summary>The base URL to give a client as ALPACA_STREAM_URL (it appends `/v2/{feed}`).</summary>
     public Uri Url { get; private set; } = null!;
+
+    /// <summary>The base URL to give a client as APCA_API_DATA_URL: the same port, over plain HTTP.</summary>
+    public Uri DataUrl { get; private set; } = null!;
+
+    /// <summary>The REST requests answered so far, in order.</summary>
+    public IReadOnlyList<RestRequest> RestRequests => [.. _restRequests];
 
     public IReadOnlyCollection<SimulatorSession> Sessions => [.. _sessions.Values];
 
@@ -75,9 +86,11 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
         // Pings are the client's job (as Alpaca's SDKs do); the server only answers them.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Map("/v2/{feed}", server.AcceptAsync);
+        new MarketDataApi(server, server.Market).Map(app);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal));
+        server.DataUrl = new Uri(address);
         return server;
     }
 
@@ -162,4 +175,17 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     internal void CountItems(int items) => Interlocked.Add(ref _itemsSent, items);
 
     internal void CountMalformed() => Interlocked.Increment(ref _malformedSent);
+
+    internal void RecordRestRequest(RestRequest request) => _restRequests.Enqueue(request);
+
+    /// <summary>Whether this REST request is one of the failures <see cref="SimulatorFaults.RestFailures"/> still owes.</summary>
+    internal bool TakeRestFailure()
+    {
+        lock (_restFailures)
+        {
+            if (Faults.RestFailures <= 0) return false;
+            Faults.RestFailures--;
+            return true;
+        }
+    }
 }

@@ -282,7 +282,7 @@ public sealed class SimulatorSession
 
     private async Task SendDataAsync(CancellationToken token)
     {
-        var market = new SimulatedMarket(_server.Options, Id);
+        var market = new SimulatedMarket(_server.Options, Id, _server.Market);
         var version = -1;
         var sent = 0L;
         var messages = 0L;
