@@ -112,4 +112,16 @@ public static partial class Log
     [LoggerMessage(EventId = 1107, EventName = "alpaca_silent", Level = LogLevel.Warning,
         Message = "no data for {silent_s} s on an open connection while the market is open; rebuilding it")]
     public static partial void AlpacaSilent(ILogger logger, double silent_s);
+
+    [LoggerMessage(EventId = 1108, EventName = "alpaca_snapshot", Level = LogLevel.Information,
+        Message = "snapshot of {requested} symbols from {url}: {found} with a quote, in {requests} requests")]
+    public static partial void AlpacaSnapshot(ILogger logger, int requested, string url, int found, int requests);
+
+    [LoggerMessage(EventId = 1109, EventName = "alpaca_snapshot_failed", Level = LogLevel.Warning,
+        Message = "snapshot request for {symbols} symbols failed: {reason}; {action}")]
+    public static partial void AlpacaSnapshotFailed(ILogger logger, int symbols, string reason, string action);
+
+    [LoggerMessage(EventId = 1110, EventName = "alpaca_snapshot_configuration_error", Level = LogLevel.Error,
+        Message = "Alpaca's market-data API refused the snapshot request (HTTP {status}): {advice}. No snapshot this time")]
+    public static partial void AlpacaSnapshotConfigurationError(ILogger logger, int status, string advice);
 }

@@ -29,6 +29,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
     private readonly AlpacaCounters _counters = new();
     private readonly AlpacaBook _book = new();
     private readonly AlpacaDecoder _decoder;
+    private readonly AlpacaSnapshotClient _snapshots;
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
@@ -48,6 +49,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         _backoff = new AlpacaBackoff(settings, random ?? Random.Shared);
         _decoder = new AlpacaDecoder(_counters, time, logger);
         _invoker = AlpacaUpgrade.CreateInvoker(settings.Codec);
+        _snapshots = new AlpacaSnapshotClient(settings, time, logger);
     }
 
     public string Name => QuoteSources.Alpaca;
@@ -60,6 +62,9 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
     public long IgnoredItems => _counters.IgnoredItems;
     public long QuotesReceived => _counters.QuotesReceived;
     public long TradesReceived => _counters.TradesReceived;
+
+    /// <summary>Snapshot requests sent to the market-data REST API.</summary>
+    public long SnapshotRequests => _snapshots.Requests;
 
     /// <summary>WebSocket messages by frame type: msgpack must arrive as binary, never as JSON text.</summary>
     public long BinaryMessages => _counters.BinaryMessages;
@@ -109,6 +114,10 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         }
     }
 
+    /// <summary>From the market-data REST API's snapshots (<see cref="AlpacaSnapshotClient"/>), whatever the stream is doing.</summary>
+    public Task<IReadOnlyList<QuoteTick>> SnapshotAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        _snapshots.GetAsync(symbols, cancellationToken);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop is null || _stop.IsCancellationRequested) return;
@@ -129,6 +138,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         await StopAsync(CancellationToken.None);
         _stop?.Dispose();
         _invoker.Dispose();
+        _snapshots.Dispose();
     }
 
     private async Task RunAsync(CancellationToken stop)
