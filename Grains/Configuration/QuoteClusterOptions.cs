@@ -38,6 +38,8 @@ public sealed record QuoteClusterOptions
     public string? AlpacaSecretKey { get; init; }
     public string AlpacaDataFeed { get; init; } = "iex";
     public Uri AlpacaStreamUrl { get; init; } = new("wss://stream.data.alpaca.markets");
+    /// <summary>The market-data REST API, for snapshots of symbols nothing is known of yet.</summary>
+    public Uri AlpacaDataUrl { get; init; } = new("https://data.alpaca.markets");
     public IReadOnlyList<string> MonitoredSymbols { get; init; } = ["SPY"];
     public bool DryRun { get; init; }
     public string? FirestoreProjectId { get; init; }

@@ -39,6 +39,7 @@ public static class QuoteClusterSettings
             AlpacaSecretKey = reader.String("APCA_API_SECRET_KEY", "ALPACA_SECRET_KEY"),
             AlpacaDataFeed = feed,
             AlpacaStreamUrl = reader.WebSocketUrl("ALPACA_STREAM_URL", defaults.AlpacaStreamUrl),
+            AlpacaDataUrl = reader.HttpUrl(defaults.AlpacaDataUrl, "APCA_API_DATA_URL", "ALPACA_DATA_URL"),
             MonitoredSymbols = reader.Symbols(feed == "test" ? [TestStreamSymbol] : defaults.MonitoredSymbols, "MONITORED_SYMBOLS", "ALPACA_SYMBOLS"),
             DryRun = dryRun,
             FirestoreProjectId = projectId,
@@ -299,6 +300,15 @@ public static class QuoteClusterSettings
             return Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss"
                 ? uri
                 : throw Invalid(name, value, "an absolute ws:// or wss:// URL");
+        }
+
+        public Uri HttpUrl(Uri fallback, params string[] names)
+        {
+            var (name, value) = Find(names);
+            if (value is null) return fallback;
+            return Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Query.Length == 0
+                ? uri
+                : throw Invalid(name, value, "an absolute http:// or https:// URL without a query");
         }
 
         public string Identifier(string name, string fallback)

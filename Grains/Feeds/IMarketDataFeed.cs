@@ -23,6 +23,19 @@ public interface IMarketDataFeed : IAsyncDisposable
     /// <summary>Replaces the wanted set; the feed keeps it across reconnects.</summary>
     Task SetSymbolsAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The market's latest quote of each of <paramref name="symbols"/> that has one, with its last trade price as
+    /// <see cref="QuoteTick.LastPrice"/> when it has traded: what fills a screen before the first live tick. Symbols
+    /// without data (no quote yet, unknown to the market) are left out.
+    /// </summary>
+    /// <remarks>
+    /// Works whether or not the feed has started and whether or not the symbols are wanted. Each tick's
+    /// <see cref="QuoteTick.ExchangeTime"/> is the newer of its quote's and its trade's, so live ticks that follow it
+    /// are newer. Never throws for the market's failures (those are logged, and the symbols they cover left out), only
+    /// for <paramref name="cancellationToken"/>.
+    /// </remarks>
+    Task<IReadOnlyList<QuoteTick>> SnapshotAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken);
+
     Task StopAsync(CancellationToken cancellationToken);
 }
 

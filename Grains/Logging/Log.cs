@@ -110,7 +110,7 @@ public static partial class Log
     public static partial void AlpacaConfigurationError(ILogger logger, int code, string reason, double retry_in_s);
 
     [LoggerMessage(EventId = 1105, EventName = "alpaca_disconnected", Level = LogLevel.Warning,
-        Message = "stream session ended ({kind}): {reason}; reconnecting in {retry_in_s} s (failure {failures} since the last auth)")]
+        Message = "stream session ended ({kind}): {reason}; reconnecting in {retry_in_s} s (failure {failures} since the last healthy session)")]
     public static partial void AlpacaDisconnected(ILogger logger, string reason, string kind, double retry_in_s, int failures);
 
     [LoggerMessage(EventId = 1106, EventName = "alpaca_malformed", Level = LogLevel.Warning,
@@ -120,4 +120,16 @@ public static partial class Log
     [LoggerMessage(EventId = 1107, EventName = "alpaca_silent", Level = LogLevel.Warning,
         Message = "no data for {silent_s} s on an open connection while the market is open; rebuilding it")]
     public static partial void AlpacaSilent(ILogger logger, double silent_s);
+
+    [LoggerMessage(EventId = 1108, EventName = "alpaca_snapshot", Level = LogLevel.Information,
+        Message = "snapshot of {requested} symbols from {url}: {found} with a quote, in {requests} requests")]
+    public static partial void AlpacaSnapshot(ILogger logger, int requested, string url, int found, int requests);
+
+    [LoggerMessage(EventId = 1109, EventName = "alpaca_snapshot_failed", Level = LogLevel.Warning,
+        Message = "snapshot request for {symbols} symbols failed: {reason}; {action}")]
+    public static partial void AlpacaSnapshotFailed(ILogger logger, int symbols, string reason, string action);
+
+    [LoggerMessage(EventId = 1110, EventName = "alpaca_snapshot_configuration_error", Level = LogLevel.Error,
+        Message = "Alpaca's market-data API refused the snapshot request (HTTP {status}): {advice}. No snapshot this time")]
+    public static partial void AlpacaSnapshotConfigurationError(ILogger logger, int status, string advice);
 }

@@ -24,5 +24,6 @@ public sealed class MarketDataFeedFactory(QuoteClusterOptions options, TimeProvi
             BackoffMax = options.ReconnectBackoffMax,
             SilenceTimeout = options.AlpacaSilenceTimeout,
             ConnectionLimitBackoff = options.AlpacaConnectionLimitBackoff,
+            DataUrl = options.AlpacaDataUrl,
         };
 }

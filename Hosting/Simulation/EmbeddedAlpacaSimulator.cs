@@ -14,7 +14,10 @@ namespace QuoteCluster.Hosting;
 /// </summary>
 public static partial class EmbeddedAlpacaSimulator
 {
-    /// <summary>Starts the simulator and points the settings at it, unless ALPACA_STREAM_URL or Alpaca keys are set.</summary>
+    /// <summary>
+    /// Starts the simulator and points the settings at it (ALPACA_STREAM_URL and APCA_API_DATA_URL), unless
+    /// ALPACA_STREAM_URL or Alpaca keys are set.
+    /// </summary>
     /// <returns>The simulator's settings, or null when the user's own Alpaca settings apply.</returns>
     public static SimulatorOptions? StartUnlessAlpacaConfigured(this IHostApplicationBuilder builder)
     {
@@ -32,7 +35,11 @@ public static partial class EmbeddedAlpacaSimulator
         // The port is chosen now, so the settings can name it, and the server starts with the host: building a second
         // host inside this one's start-up would confuse tooling that intercepts the first host built (WebApplicationFactory).
         var port = LoopbackPort.Free();
-        builder.Configuration["ALPACA_STREAM_URL"] = $"ws://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        var address = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        builder.Configuration["ALPACA_STREAM_URL"] = $"ws://{address}";
+
+        // The same server answers the market-data REST API (snapshots), so symbols added are primed from it too.
+        builder.Configuration["APCA_API_DATA_URL"] = $"http://{address}";
         var simulatorOptions = new SimulatorOptions
         {
             Port = port,

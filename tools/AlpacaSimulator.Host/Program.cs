@@ -13,7 +13,7 @@ catch (ArgumentException e)
 
 using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
 await using var server = await AlpacaSimulatorServer.StartAsync(options, loggers);
-Console.WriteLine($"Alpaca simulator listening: ALPACA_STREAM_URL={server.Url.AbsoluteUri.TrimEnd('/')} (feeds {string.Join(", ", options.Feeds)}); Ctrl+C stops it");
+Console.WriteLine($"Alpaca simulator listening: ALPACA_STREAM_URL={server.Url.AbsoluteUri.TrimEnd('/')} APCA_API_DATA_URL={server.DataUrl.AbsoluteUri.TrimEnd('/')} (feeds {string.Join(", ", options.Feeds)}); Ctrl+C stops it");
 var stopped = new TaskCompletionSource();
 Console.CancelKeyPress += (_, e) =>
 {

@@ -26,8 +26,11 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     private readonly List<(string Key, DateTimeOffset Until)> _ghosts = [];
     private readonly ConcurrentQueue<DateTimeOffset> _connectionTimes = new();
     private readonly ConcurrentDictionary<int, int> _errorsSent = new();
+    private readonly ConcurrentQueue<RestRequest> _restRequests = new();
+    private readonly Lock _restFailures = new();
     private int _nextSession;
     private long _itemsSent;
+    private long _malformedSent;
     private long _authentications;
 
     private AlpacaSimulatorServer(WebApplication app, SimulatorOptions options, ILogger logger)
@@ -35,6 +38,7 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
         _app = app;
         Options = options;
         Logger = logger;
+        Market = new LatestMarketData(options);
     }
 
     public SimulatorOptions Options { get; }
@@ -43,8 +47,16 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
+    internal LatestMarketData Market { get; }
+
     /// <summary>The base URL to give a client as ALPACA_STREAM_URL (it appends `/v2/{feed}`).</summary>
     public Uri Url { get; private set; } = null!;
+
+    /// <summary>The base URL to give a client as APCA_API_DATA_URL: the same port, over plain HTTP.</summary>
+    public Uri DataUrl { get; private set; } = null!;
+
+    /// <summary>The REST requests answered so far, in order.</summary>
+    public IReadOnlyList<RestRequest> RestRequests => [.. _restRequests];
 
     public IReadOnlyCollection<SimulatorSession> Sessions => [.. _sessions.Values];
 
@@ -54,6 +66,12 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     public long Authentications => Interlocked.Read(ref _authentications);
 
     public long ItemsSent => Interlocked.Read(ref _itemsSent);
+
+    /// <summary>Messages sent malformed (`--malformed-every`), over all sessions.</summary>
+    public long MalformedSent => Interlocked.Read(ref _malformedSent);
+
+    /// <summary>How many different malformed messages <paramref name="codec"/> sessions send in turn.</summary>
+    public static int MalformedKinds(AlpacaCodec codec) => MalformedMessages.Count(codec);
 
     public int ErrorsSent(int code) => _errorsSent.GetValueOrDefault(code);
 
@@ -68,9 +86,11 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
         // Pings are the client's job (as Alpaca's SDKs do); the server only answers them.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Map("/v2/{feed}", server.AcceptAsync);
+        new MarketDataApi(server, server.Market).Map(app);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal));
+        server.DataUrl = new Uri(address);
         return server;
     }
 
@@ -153,4 +173,19 @@ public sealed class AlpacaSimulatorServer : IAsyncDisposable
     internal void CountError(int code) => _errorsSent.AddOrUpdate(code, 1, (_, n) => n + 1);
 
     internal void CountItems(int items) => Interlocked.Add(ref _itemsSent, items);
+
+    internal void CountMalformed() => Interlocked.Increment(ref _malformedSent);
+
+    internal void RecordRestRequest(RestRequest request) => _restRequests.Enqueue(request);
+
+    /// <summary>Whether this REST request is one of the failures <see cref="SimulatorFaults.RestFailures"/> still owes.</summary>
+    internal bool TakeRestFailure()
+    {
+        lock (_restFailures)
+        {
+            if (Faults.RestFailures <= 0) return false;
+            Faults.RestFailures--;
+            return true;
+        }
+    }
 }

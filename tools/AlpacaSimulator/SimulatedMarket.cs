@@ -3,7 +3,8 @@ using QuoteCluster.Feeds.Simulation;
 namespace QuoteCluster.AlpacaSimulator;
 
 /// <summary>The market one session sees: the built-in quote generator over its subscribed symbols, quotes and trades.</summary>
-internal sealed class SimulatedMarket(SimulatorOptions options, int sessionId)
+/// <remarks>What it sends is recorded in <paramref name="latest"/>, which the REST API answers from.</remarks>
+internal sealed class SimulatedMarket(SimulatorOptions options, int sessionId, LatestMarketData latest)
 {
     // At the unlimited rate the same few messages are sent in turn: encoding would otherwise be what is measured.
     private const int PrebuiltMessages = 64;
@@ -23,6 +24,8 @@ internal sealed class SimulatedMarket(SimulatorOptions options, int sessionId)
     {
         _quotes = Expand(quotes);
         _trades = Expand(trades);
+        _quotes.RemoveWhere(s => !latest.IsListed(s));
+        _trades.RemoveWhere(s => !latest.IsListed(s));
         var symbols = _quotes.Union(_trades).Order(StringComparer.Ordinal).ToList();
         _generator = symbols.Count == 0 ? null : new QuoteGenerator(symbols, options.Seed);
         _prebuilt = [];
@@ -52,6 +55,7 @@ internal sealed class SimulatedMarket(SimulatorOptions options, int sessionId)
                 : new MarketItem(false, quote.Symbol, quote.Bid, quote.BidSize, quote.Ask, quote.AskSize, 0, 0, 0, now);
         }
 
+        latest.Record(_items.AsSpan(0, count));
         return messages.Data(_items.AsSpan(0, count));
     }
 

@@ -38,6 +38,9 @@ public sealed record SimulatorOptions
     public IReadOnlyList<string> Feeds { get; init; } = ["iex", "sip", "delayed_sip", "test"];
     public IReadOnlyList<string> DenyFeeds { get; init; } = [];
 
+    /// <summary>Symbols the market does not know: accepted in subscriptions but never sent, and absent from the REST API.</summary>
+    public IReadOnlyList<string> Unlisted { get; init; } = [];
+
     public TimeSpan AuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A data send that takes longer than this marks the client slow: 407, then the connection is dropped.</summary>
@@ -52,7 +55,8 @@ public sealed record SimulatorOptions
         {
             "port", "rate", "frame-size", "trade-ratio", "seed", "key", "secret", "deny-feed", "auth-timeout", "slow-client-timeout",
             "drop-every", "drop-mode", "reject-auth", "keep-socket-on-error", "connection-limit", "ghost-session", "symbol-limit",
-            "malformed-every", "silent", "silent-after", "declare-slow-after",
+            "malformed-every", "silent", "silent-after", "declare-slow-after", "unlisted",
+            "rest-fail", "rest-fail-status", "rest-retry-after", "rest-stall",
         };
         var unknown = flags.AsEnumerable().Select(f => f.Key).FirstOrDefault(k => !known.Contains(k));
         if (unknown is not null) throw new ArgumentException($"unknown flag --{unknown}; see docs/alpaca.md (The simulator) for the flags");
@@ -70,6 +74,10 @@ public sealed record SimulatorOptions
             Silent = Flag(flags, "silent"),
             SilentAfter = Seconds(flags, "silent-after"),
             DeclareSlowAfter = Seconds(flags, "declare-slow-after"),
+            RestFailures = Integer(flags, "rest-fail", 0, 0),
+            RestFailureStatus = Integer(flags, "rest-fail-status", 503, 400),
+            RestRetryAfter = Seconds(flags, "rest-retry-after"),
+            RestStall = Flag(flags, "rest-stall"),
         };
         return new SimulatorOptions
         {
@@ -81,6 +89,7 @@ public sealed record SimulatorOptions
             Key = flags["key"],
             Secret = flags["secret"],
             DenyFeeds = flags["deny-feed"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            Unlisted = flags["unlisted"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             AuthTimeout = Seconds(flags, "auth-timeout") ?? TimeSpan.FromSeconds(10),
             SlowClientTimeout = Seconds(flags, "slow-client-timeout") ?? TimeSpan.FromSeconds(5),
             Faults = faults,
@@ -143,4 +152,16 @@ public sealed class SimulatorFaults
 
     /// <summary>Each session is told 407 (slow client) and dropped this long after it authenticated.</summary>
     public TimeSpan? DeclareSlowAfter { get; set; }
+
+    /// <summary>The next this many REST requests (after their auth check) fail with <see cref="RestFailureStatus"/>.</summary>
+    public int RestFailures { get; set; }
+
+    /// <summary>503 unless set; 429 is the rate limit (about 200 requests a minute on the free plan).</summary>
+    public int RestFailureStatus { get; set; } = 503;
+
+    /// <summary>Sent as `Retry-After` (in whole seconds) with each REST failure.</summary>
+    public TimeSpan? RestRetryAfter { get; set; }
+
+    /// <summary>REST requests get no answer while this is set.</summary>
+    public bool RestStall { get; set; }
 }

@@ -14,10 +14,6 @@ public sealed class SimulatorSession
 {
     private static readonly string[] StockChannels = ["trades", "quotes", "bars", "updatedBars", "dailyBars", "statuses", "lulds", "imbalances"];
 
-    // Malformed messages, in turn: not an array, truncated, an item without T, a quote without prices, an unknown type.
-    private static readonly string[] MalformedJson =
-        ["{\"T\":\"q\"}", "[{\"T\":\"q\",\"S\":\"AA", "[{\"S\":\"AAPL\",\"bp\":1}]", "[{\"T\":\"q\",\"S\":\"AAPL\",\"t\":\"2024-01-02T15:00:00Z\"}]", "[{\"T\":\"zz\",\"S\":\"AAPL\"}]"];
-
     private readonly AlpacaSimulatorServer _server;
     private readonly WebSocket _socket;
     private readonly HttpContext _context;
@@ -286,7 +282,7 @@ public sealed class SimulatorSession
 
     private async Task SendDataAsync(CancellationToken token)
     {
-        var market = new SimulatedMarket(_server.Options, Id);
+        var market = new SimulatedMarket(_server.Options, Id, _server.Market);
         var version = -1;
         var sent = 0L;
         var messages = 0L;
@@ -332,22 +328,15 @@ public sealed class SimulatorSession
             }
 
             messages++;
-            var payload = faults.MalformedEvery > 0 && messages % faults.MalformedEvery == 0
-                ? Malformed(messages / faults.MalformedEvery)
+            var malformed = faults.MalformedEvery > 0 && messages % faults.MalformedEvery == 0;
+            var payload = malformed
+                ? MalformedMessages.Get(Codec, messages / faults.MalformedEvery - 1)
                 : market.NextMessage(_messages, items);
+            if (malformed) _server.CountMalformed();
             await SendDataMessageAsync(payload, token);
             sent += items;
             _server.CountItems(items);
         }
-    }
-
-    private byte[] Malformed(long index)
-    {
-        var json = MalformedJson[index % MalformedJson.Length];
-        if (Codec == AlpacaCodec.Json) return System.Text.Encoding.UTF8.GetBytes(json);
-
-        // In msgpack: a map where an array belongs, or an array header promising more than follows.
-        return index % 2 == 0 ? [0x81, 0xa1, (byte)'T', 0xa1, (byte)'q'] : [0x93, 0x81, 0xa1, (byte)'T'];
     }
 
     /// <summary>A client that cannot take data fast enough is told 407 and dropped, as Alpaca does.</summary>

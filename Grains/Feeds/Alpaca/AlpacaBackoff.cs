@@ -5,20 +5,32 @@ namespace QuoteCluster.Feeds.Alpaca;
 
 /// <summary>
 /// The reconnect schedule: exponential backoff with full jitter between the base and the cap, counted from the last
-/// successful auth; a 406 waits out the server's reaping window and configuration errors wait the cap.
+/// session that proved healthy; a 406 waits out the server's reaping window and configuration errors wait the cap.
 /// </summary>
+/// <remarks>
+/// A session proves healthy by staying authenticated for as long as the cap. An auth alone proves nothing: a server that
+/// authenticates and then drops at once (a repeated 407, a proxy that cuts connections) would otherwise be reconnected to
+/// within the first step's delay forever. With the cap as the bar, connections come no more often than about one per cap
+/// whatever the server does: a session that lived the cap and is retried at once was itself at least a cap ago.
+/// </remarks>
 public sealed class AlpacaBackoff(AlpacaStreamSettings settings, Random random)
 {
-    private int _failuresSinceAuth;
+    private int _failuresSinceHealthy;
 
-    public int FailuresSinceAuth => Volatile.Read(ref _failuresSinceAuth);
+    public int FailuresSinceHealthy => Volatile.Read(ref _failuresSinceHealthy);
 
-    /// <summary>A session authenticated: the next failure starts the schedule again.</summary>
-    public void Reset() => Volatile.Write(ref _failuresSinceAuth, 0);
+    /// <summary>How long a session must stay authenticated to restart the schedule: the cap.</summary>
+    public TimeSpan HealthyAfter => settings.BackoffMax;
+
+    /// <summary>A session ended after <paramref name="authenticatedFor"/> authenticated (zero when it never was).</summary>
+    public void SessionEnded(TimeSpan authenticatedFor)
+    {
+        if (authenticatedFor >= HealthyAfter) Volatile.Write(ref _failuresSinceHealthy, 0);
+    }
 
     public TimeSpan NextDelay(AlpacaSessionEndKind kind)
     {
-        var attempt = Interlocked.Increment(ref _failuresSinceAuth) - 1;
+        var attempt = Interlocked.Increment(ref _failuresSinceHealthy) - 1;
         var ceiling = Ceiling(attempt);
         var jittered = ceiling * random.NextDouble();
         return kind switch

@@ -7,9 +7,13 @@ namespace QuoteCluster.Feeds.Alpaca;
 /// <see cref="QuoteTick"/>s the feed hands over: one per quote, and one per trade once the symbol has had a quote.
 /// </summary>
 /// <remarks>
-/// Alpaca sends bid and ask in quote messages and the price in trade messages; a tick needs both. Lives as long as the
-/// client, across reconnects, because its ids are the client's <see cref="SymbolCache"/> ids. Used by one thread at a
-/// time (the receive loop).
+/// Alpaca sends bid and ask in quote messages and the price in trade messages; a tick needs both. The two are separate
+/// channels, so a trade can arrive after a quote stamped later than it, and the other way round. A tick shows the book as
+/// it now stands, so it is stamped with the newest time of what the book has merged for the symbol, never with an older
+/// event's own: the ingest path keeps the newest tick per symbol by exchange time, and a tick stamped back in time would
+/// be dropped there, losing the trade price or the bid and ask it brought.
+/// Lives as long as the client, across reconnects, because its ids are the client's <see cref="SymbolCache"/> ids. Used
+/// by one thread at a time (the receive loop).
 /// </remarks>
 internal sealed class AlpacaBook
 {
@@ -42,6 +46,7 @@ internal sealed class AlpacaBook
 
             if (!entry.Wanted) continue;
 
+            if (item.Timestamp > entry.AsOf) entry.AsOf = item.Timestamp;
             QuoteTick tick;
             if (item.Kind == AlpacaEventKind.Quote)
             {
@@ -52,7 +57,7 @@ internal sealed class AlpacaBook
                 entry.AskSize = item.AskSize;
                 entry.HasQuote = true;
                 tick = new QuoteTick(item.Symbol, item.BidPrice, item.AskPrice, item.BidSize, item.AskSize, LastPrice: null,
-                    item.Timestamp, receivedAt, QuoteSources.Alpaca).WithCarriedLastPrice(entry.LastTrade);
+                    entry.AsOf, receivedAt, QuoteSources.Alpaca).WithCarriedLastPrice(entry.LastTrade);
             }
             else
             {
@@ -62,7 +67,7 @@ internal sealed class AlpacaBook
                 // A trade before any quote has no bid and ask to show; its price rides on the first quote.
                 if (!entry.HasQuote) continue;
                 tick = new QuoteTick(item.Symbol, entry.Bid, entry.Ask, entry.BidSize, entry.AskSize, item.Price,
-                    item.Timestamp, receivedAt, QuoteSources.Alpaca);
+                    entry.AsOf, receivedAt, QuoteSources.Alpaca);
             }
 
             _ticks[count++] = tick;
@@ -96,6 +101,9 @@ internal sealed class AlpacaBook
         public long BidSize;
         public long AskSize;
         public double? LastTrade;
+
+        /// <summary>The newest exchange time among the quotes and trades merged: every tick's time.</summary>
+        public DateTimeOffset AsOf = DateTimeOffset.MinValue;
         public bool HasQuote;
         public bool Wanted;
         public int WantedVersion;

@@ -33,7 +33,7 @@ internal struct AlpacaItem
     /// <summary>Bits of the price fields present: bid, ask, trade price.</summary>
     public byte Prices;
 
-    /// <summary>The first field whose value had the wrong type, if any.</summary>
+    /// <summary>The first field whose value had the wrong type or could not be read, if any.</summary>
     public string? BadField;
 
     public const byte HasBid = 1, HasAsk = 2, HasPrice = 4;
@@ -54,6 +54,10 @@ internal struct AlpacaItem
         {
             case QuoteType or TradeType when BadField is not null:
                 frame.MarkMalformed($"'{(char)Type}' item has a bad '{BadField}'");
+                return;
+            case SuccessType or ErrorType or SubscriptionType when BadField is not null:
+                // A control we cannot read in full is not acted on: an error without its code says nothing to act on.
+                frame.MarkMalformed($"control item has a bad '{BadField}'");
                 return;
             case QuoteType when Symbol is null || Timestamp is null || (Prices & (HasBid | HasAsk)) != (HasBid | HasAsk):
                 frame.MarkMalformed("quote without S, bp, ap or t");
@@ -88,7 +92,7 @@ internal struct AlpacaItem
                 frame.Controls.Add(AlpacaControlMessage.Subscription(Quotes ?? [], Trades ?? []));
                 return;
             case Missing:
-                frame.MarkMalformed("item without a T type");
+                frame.MarkMalformed("item without a readable T type");
                 return;
             default:
                 frame.Ignored++;

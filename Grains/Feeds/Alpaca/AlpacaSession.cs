@@ -33,6 +33,10 @@ internal sealed class AlpacaSession(
     private readonly long _openedAt = time.GetTimestamp();
     private long _lastDataAt;
     private long _subscribedAt;
+    private long _authenticatedAt;
+
+    /// <summary>How long this session has been authenticated, on the client's clock; zero before `authenticated`.</summary>
+    public TimeSpan AuthenticatedFor => _authenticated ? time.GetElapsedTime(_authenticatedAt) : TimeSpan.Zero;
 
     /// <summary>Why the watchdog tore the socket down; the receive loop's error says less.</summary>
     public AlpacaSessionEndedException? AbortReason { get; private set; }
@@ -182,8 +186,9 @@ internal sealed class AlpacaSession(
 
     private async Task OnAuthenticatedAsync(CancellationToken stop)
     {
+        _authenticatedAt = time.GetTimestamp();
         _authenticated = true;
-        _subscribedAt = time.GetTimestamp();
+        _subscribedAt = _authenticatedAt;
         client.OnAuthenticated(this);
         await SynchronizeSubscriptionsAsync(stop);
     }

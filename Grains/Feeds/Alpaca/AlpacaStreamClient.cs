@@ -13,7 +13,8 @@ namespace QuoteCluster.Feeds.Alpaca;
 /// </summary>
 /// <remarks>
 /// Every session ends in an <see cref="AlpacaSessionEndedException"/>, which a Polly retry pipeline turns into the next
-/// attempt on the <see cref="AlpacaBackoff"/> schedule; the pipeline waits on the injected clock, so tests control it.
+/// attempt on the <see cref="AlpacaBackoff"/> schedule (restarted only by a session that stayed authenticated for the
+/// backoff cap); the pipeline waits on the injected clock, so tests control it.
 /// One connection's work is an <see cref="AlpacaSession"/>'s; merging quotes and trades into ticks is the
 /// <see cref="AlpacaBook"/>'s.
 /// </remarks>
@@ -28,6 +29,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
     private readonly AlpacaCounters _counters = new();
     private readonly AlpacaBook _book = new();
     private readonly AlpacaDecoder _decoder;
+    private readonly AlpacaSnapshotClient _snapshots;
 
     // Replaced, never mutated: the receive loop reads whichever set is current without a lock.
     private volatile HashSet<string> _wanted = new(StringComparer.Ordinal);
@@ -47,6 +49,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         _backoff = new AlpacaBackoff(settings, random ?? Random.Shared);
         _decoder = new AlpacaDecoder(_counters, time, logger);
         _invoker = AlpacaUpgrade.CreateInvoker(settings.Codec);
+        _snapshots = new AlpacaSnapshotClient(settings, time, logger);
     }
 
     public string Name => QuoteSources.Alpaca;
@@ -59,6 +62,9 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
     public long IgnoredItems => _counters.IgnoredItems;
     public long QuotesReceived => _counters.QuotesReceived;
     public long TradesReceived => _counters.TradesReceived;
+
+    /// <summary>Snapshot requests sent to the market-data REST API.</summary>
+    public long SnapshotRequests => _snapshots.Requests;
 
     /// <summary>WebSocket messages by frame type: msgpack must arrive as binary, never as JSON text.</summary>
     public long BinaryMessages => _counters.BinaryMessages;
@@ -108,6 +114,10 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         }
     }
 
+    /// <summary>From the market-data REST API's snapshots (<see cref="AlpacaSnapshotClient"/>), whatever the stream is doing.</summary>
+    public Task<IReadOnlyList<QuoteTick>> SnapshotAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        _snapshots.GetAsync(symbols, cancellationToken);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop is null || _stop.IsCancellationRequested) return;
@@ -128,6 +138,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         await StopAsync(CancellationToken.None);
         _stop?.Dispose();
         _invoker.Dispose();
+        _snapshots.Dispose();
     }
 
     private async Task RunAsync(CancellationToken stop)
@@ -158,7 +169,7 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         }
         else
         {
-            Log.AlpacaDisconnected(_logger, ended.Message, ended.Kind.ToString(), delay.TotalSeconds, _backoff.FailuresSinceAuth);
+            Log.AlpacaDisconnected(_logger, ended.Message, ended.Kind.ToString(), delay.TotalSeconds, _backoff.FailuresSinceHealthy);
         }
 
         return ValueTask.CompletedTask;
@@ -189,6 +200,8 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
         }
         finally
         {
+            // Before the pipeline asks for the next delay: a session that stayed up long enough restarts the schedule.
+            _backoff.SessionEnded(session.AuthenticatedFor);
             lock (_gate)
             {
                 if (_session == session) _session = null;
@@ -233,7 +246,6 @@ public sealed class AlpacaStreamClient : IMarketDataFeed
 
     internal void OnAuthenticated(AlpacaSession session)
     {
-        _backoff.Reset();
         _counters.CountAuthentication();
         lock (_gate)
         {

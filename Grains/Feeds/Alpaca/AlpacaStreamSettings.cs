@@ -3,6 +3,18 @@ namespace QuoteCluster.Feeds.Alpaca;
 /// <summary>Where and how the client connects; the host builds it from the ALPACA_* and APCA_* environment variables.</summary>
 public sealed record AlpacaStreamSettings(Uri StreamUrl, string Feed, string KeyId, string SecretKey)
 {
+    /// <summary>The market-data REST API's base URL, for snapshots (APCA_API_DATA_URL, the name the official SDKs read).</summary>
+    public Uri DataUrl { get; init; } = new("https://data.alpaca.markets");
+
+    /// <summary>
+    /// Symbols per snapshot request: a URL of about 1.5 KB, and 10,000 symbols in 50 requests, a quarter of the free
+    /// plan's 200 requests a minute.
+    /// </summary>
+    public int SnapshotChunkSize { get; init; } = 200;
+
+    /// <summary>The most one snapshot request may take, retries and their waits included.</summary>
+    public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public AlpacaCodec Codec { get; init; } = AlpacaCodec.MessagePack;
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(60);

@@ -20,18 +20,25 @@ public sealed class QuoteGenerator
     public static IReadOnlyList<string> WellKnownSymbols { get; } = [.. ReferencePrices.Keys];
 
     private readonly Random _random;
+    private readonly int _seed;
     private readonly string[] _symbols;
+    private readonly Dictionary<string, int> _indexes;
     private readonly double[] _mids;
     private readonly double[] _lastTrades;
+    private readonly QuoteTick?[] _latest;
     private int _next;
 
     public QuoteGenerator(IEnumerable<string> symbols, int seed)
     {
         _random = new Random(seed);
+        _seed = seed;
         _symbols = [.. symbols];
         if (_symbols.Length == 0) throw new ArgumentException("The generator needs at least one symbol.", nameof(symbols));
-        _mids = [.. _symbols.Select(StartingPrice)];
+        _indexes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < _symbols.Length; i++) _indexes.TryAdd(_symbols[i], i);
+        _mids = [.. _symbols.Select(s => StartingPrice(s, seed))];
         _lastTrades = [.. _mids];
+        _latest = new QuoteTick?[_symbols.Length];
     }
 
     public IReadOnlyList<string> Symbols => _symbols;
@@ -61,13 +68,42 @@ public sealed class QuoteGenerator
             _lastTrades[index] = _random.NextDouble() < 0.5 ? bid : ask;
         }
 
-        return new QuoteTick(
+        var quote = new QuoteTick(
             _symbols[index], bid, Math.Round(ask, 2), _random.NextInt64(1, 20), _random.NextInt64(1, 20),
             _lastTrades[index], exchangeTime, receivedAt, source);
+        _latest[index] = quote;
+        return quote;
     }
 
-    private double StartingPrice(string symbol) =>
-        ReferencePrices.TryGetValue(symbol, out var price) ? price : 20 + _random.NextDouble() * 480;
+    /// <summary>
+    /// The last quote made for <paramref name="symbol"/>, received <paramref name="now"/>; before its first, or for a
+    /// symbol outside this generator, the quote the walk starts from. Takes no step: what a snapshot of this market shows.
+    /// </summary>
+    public QuoteTick Latest(string symbol, DateTimeOffset now, string source) =>
+        _indexes.TryGetValue(symbol, out var index) && _latest[index] is { } latest ? latest with { ReceivedAt = now, Source = source }
+        : Opening(symbol, _seed, now, source);
+
+    /// <summary>The quote a walk with <paramref name="seed"/> starts <paramref name="symbol"/> from: a cent either side of its starting price.</summary>
+    public static QuoteTick Opening(string symbol, int seed, DateTimeOffset now, string source)
+    {
+        var mid = StartingPrice(symbol, seed);
+        var bid = Math.Round(mid - 0.01, 2);
+        return new QuoteTick(symbol, bid, Math.Round(bid + 0.02, 2), 1, 1, Math.Round(mid, 2), now, now, source);
+    }
+
+    /// <summary>
+    /// A well-known ticker's reference price; any other symbol's depends only on the symbol and the seed, so every
+    /// generator, and a snapshot taken before any generator has the symbol, starts it at the same price.
+    /// </summary>
+    private static double StartingPrice(string symbol, int seed)
+    {
+        if (ReferencePrices.TryGetValue(symbol, out var price)) return price;
+
+        // FNV-1a over the symbol and the seed: stable across processes, where string.GetHashCode is not.
+        var hash = 2166136261u ^ (uint)seed;
+        foreach (var c in symbol) hash = (hash ^ c) * 16777619u;
+        return 20 + hash / (double)uint.MaxValue * 480;
+    }
 
     private double NextGaussian()
     {

@@ -34,6 +34,22 @@ public sealed class SimulatedMarketFeed(double quotesPerSecond, int seed, TimePr
         return Task.CompletedTask;
     }
 
+    /// <summary>Every symbol has data here: the walk's latest quote, or the one it would start a new symbol from.</summary>
+    public Task<IReadOnlyList<QuoteTick>> SnapshotAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            var generator = _generator;
+            IReadOnlyList<QuoteTick> ticks =
+            [
+                .. symbols.Select(s => generator?.Latest(s, now, Name) ?? QuoteGenerator.Opening(s, seed, now, Name)),
+            ];
+            return Task.FromResult(ticks);
+        }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop is null) return;

@@ -26,7 +26,7 @@ public sealed class AlpacaBackoffTests
         var delays = new List<double>();
         for (var i = 0; i < 2000; i++)
         {
-            backoff.Reset();
+            backoff.SessionEnded(authenticatedFor: Settings.BackoffMax);
             for (var n = 0; n < 3; n++) backoff.NextDelay(AlpacaSessionEndKind.Transient);
             delays.Add(backoff.NextDelay(AlpacaSessionEndKind.Transient).TotalSeconds);
         }
@@ -37,13 +37,26 @@ public sealed class AlpacaBackoffTests
     }
 
     [Fact]
-    public void A_successful_auth_restarts_the_schedule()
+    public void A_session_authenticated_for_the_backoff_cap_restarts_the_schedule()
     {
         var backoff = new AlpacaBackoff(Settings, new Random(3));
         for (var n = 0; n < 5; n++) backoff.NextDelay(AlpacaSessionEndKind.Transient);
-        Assert.Equal(5, backoff.FailuresSinceAuth);
-        backoff.Reset();
+        Assert.Equal(5, backoff.FailuresSinceHealthy);
+        backoff.SessionEnded(authenticatedFor: TimeSpan.FromSeconds(60));
+        Assert.Equal(0, backoff.FailuresSinceHealthy);
         Assert.InRange(backoff.NextDelay(AlpacaSessionEndKind.Transient).TotalSeconds, 0, 1);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(0.5)]
+    [InlineData(59.9)]
+    public void A_session_that_ended_sooner_leaves_the_schedule_where_it_was(double seconds)
+    {
+        var backoff = new AlpacaBackoff(Settings, new Random(3));
+        for (var n = 0; n < 5; n++) backoff.NextDelay(AlpacaSessionEndKind.Transient);
+        backoff.SessionEnded(authenticatedFor: TimeSpan.FromSeconds(seconds));
+        Assert.Equal(5, backoff.FailuresSinceHealthy);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using QuoteCluster.Feeds;
 using QuoteCluster.Feeds.Alpaca;
+using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Tests.Alpaca;
@@ -50,6 +51,63 @@ public sealed class AlpacaBookTests
         var tick = Assert.Single(Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 2)));
         Assert.Equal(10.01, tick.LastPrice);
         Assert.Equal((10.00, 10.02, T0.AddSeconds(2)), (tick.Bid, tick.Ask, tick.ExchangeTime));
+    }
+
+    [Fact]
+    public void A_trade_older_than_the_last_quote_sets_the_last_price_on_a_tick_no_older_than_that_quote()
+    {
+        // Quotes and trades are separate channels: a trade can arrive after a quote stamped later than it.
+        Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 2));
+        var tick = Assert.Single(Merge(Trade("AAPL", 0, 10.01, secondsAfter: 1)));
+        Assert.Equal(new QuoteTick("AAPL", 10.00, 10.02, 3, 4, 10.01, T0.AddSeconds(2), ReceivedAt, QuoteSources.Alpaca), tick);
+    }
+
+    [Fact]
+    public void A_quote_older_than_the_last_trade_shows_its_bid_and_ask_on_a_tick_no_older_than_that_trade()
+    {
+        Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 1), Trade("AAPL", 0, 10.01, secondsAfter: 3));
+        var tick = Assert.Single(Merge(Quote("AAPL", 0, 10.10, 10.12, secondsAfter: 2)));
+        Assert.Equal((10.10, 10.12, (double?)10.01, T0.AddSeconds(3)), (tick.Bid, tick.Ask, tick.LastPrice, tick.ExchangeTime));
+    }
+
+    [Fact]
+    public void A_held_trade_newer_than_the_first_quote_stamps_that_quote_s_tick_with_its_own_time()
+    {
+        Assert.Empty(Merge(Trade("AAPL", 0, 10.01, secondsAfter: 3)));
+        var tick = Assert.Single(Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 2)));
+        Assert.Equal((10.01, T0.AddSeconds(3)), (tick.LastPrice, tick.ExchangeTime));
+    }
+
+    [Fact]
+    public void Each_symbol_s_ticks_never_go_back_in_time_and_show_what_arrived_last()
+    {
+        // Quotes and trades of two symbols, each kind in order, the kinds interleaved out of time order.
+        var ticks = Merge(
+            Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 5), Quote("MSFT", 1, 20.00, 20.02, secondsAfter: 1),
+            Trade("AAPL", 0, 10.01, secondsAfter: 2), Trade("MSFT", 1, 20.01, secondsAfter: 4),
+            Trade("AAPL", 0, 10.03, secondsAfter: 4), Quote("MSFT", 1, 20.10, 20.12, secondsAfter: 3),
+            Quote("AAPL", 0, 10.10, 10.12, secondsAfter: 6), Trade("AAPL", 0, 10.11, secondsAfter: 5));
+        foreach (var symbol in new[] { "AAPL", "MSFT" })
+        {
+            var times = ticks.Where(t => t.Symbol == symbol).Select(t => t.ExchangeTime).ToList();
+            Assert.Equal(times.Order(), times);
+        }
+
+        Assert.Equal([5, 5, 5, 6, 6], ticks.Where(t => t.Symbol == "AAPL").Select(t => (t.ExchangeTime - T0).TotalSeconds));
+        Assert.Equal([(double?)null, 10.01, 10.03, 10.03, 10.11], ticks.Where(t => t.Symbol == "AAPL").Select(t => t.LastPrice));
+        Assert.Equal((20.10, (double?)20.01), ticks.Where(t => t.Symbol == "MSFT").Select(t => (t.Bid, t.LastPrice)).Last());
+    }
+
+    [Fact]
+    public void A_trade_older_than_the_last_quote_keeps_its_price_through_the_coalescer()
+    {
+        // The ingest path keeps the newest tick per symbol by exchange time: a tick stamped with the trade's own, older
+        // time would be dropped there, and its price with it.
+        var coalescer = new QuoteCoalescer();
+        coalescer.OnQuotes(Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 2)));
+        coalescer.OnQuotes(Merge(Trade("AAPL", 0, 10.01, secondsAfter: 1)));
+        var pending = coalescer.Drain()["AAPL"];
+        Assert.Equal((10.01, 2), (pending.Latest.LastPrice, pending.Count));
     }
 
     [Fact]

@@ -184,8 +184,13 @@ public sealed class AlpacaErrorHandlingTests
         harness.Simulator.Faults.MalformedEvery = 3;
         var (client, sink) = await harness.ConnectAsync(harness.Settings(codec), ["AAPL", "MSFT"]);
 
-        await Eventually.Until(() => client.MalformedMessages >= 5 && sink.Count > 100, Timeout, "malformed messages among good ones");
+        // Every kind in turn, twice over: broken messages, and values past what the readers return (integers past
+        // Int64 and Int32, timestamps past year 9999, strings that are no valid text), which must not end the session.
+        var kinds = AlpacaSimulatorServer.MalformedKinds(codec);
+        await Eventually.Until(() => harness.Simulator.MalformedSent >= 2 * kinds && client.MalformedMessages >= 2 * (kinds - 1) && sink.Count > 100,
+            Timeout, "every kind of malformed message among good ones");
         Assert.Equal(1, client.Authentications);
+        Assert.Single(harness.Simulator.ConnectionTimes);
         Assert.Equal(FeedState.Live, client.Health.State);
         if (codec == AlpacaCodec.Json)
         {

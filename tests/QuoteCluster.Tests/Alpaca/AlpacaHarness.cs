@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QuoteCluster.AlpacaSimulator;
 using QuoteCluster.Feeds;
@@ -30,6 +31,21 @@ public sealed class RecordingSink : IQuoteSink
     }
 }
 
+/// <summary>A logger that keeps what it was told, for tests of what a failure reports.</summary>
+public sealed class RecordingLogger : ILogger
+{
+    private readonly ConcurrentQueue<(LogLevel Level, string Event, string Message)> _entries = new();
+
+    public IReadOnlyList<(LogLevel Level, string Event, string Message)> Entries => [.. _entries];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _entries.Enqueue((logLevel, eventId.Name ?? "", formatter(state, exception)));
+}
+
 /// <summary>The simulator on a free loopback port and our client pointed at it.</summary>
 public sealed class AlpacaHarness : IAsyncDisposable
 {
@@ -48,6 +64,7 @@ public sealed class AlpacaHarness : IAsyncDisposable
     public AlpacaStreamSettings Settings(AlpacaCodec codec = AlpacaCodec.MessagePack, string feed = "iex") =>
         new(Simulator.Url, feed, Key, Secret)
         {
+            DataUrl = Simulator.DataUrl,
             Codec = codec,
             BackoffBase = TimeSpan.FromMilliseconds(100),
             BackoffMax = TimeSpan.FromSeconds(2),
@@ -56,11 +73,18 @@ public sealed class AlpacaHarness : IAsyncDisposable
     public async Task<(AlpacaStreamClient Client, RecordingSink Sink)> ConnectAsync(
         AlpacaStreamSettings settings, IReadOnlyCollection<string> symbols, TimeProvider? time = null, Random? random = null)
     {
-        var client = new AlpacaStreamClient(settings, time ?? TimeProvider.System, NullLogger.Instance, random);
-        Clients.Add(client);
+        var client = Client(settings, time, random: random);
         var sink = new RecordingSink();
         await client.StartAsync(sink, symbols, CancellationToken.None);
         return (client, sink);
+    }
+
+    /// <summary>A client that is not started: what asking for snapshots needs.</summary>
+    public AlpacaStreamClient Client(AlpacaStreamSettings settings, TimeProvider? time = null, ILogger? logger = null, Random? random = null)
+    {
+        var client = new AlpacaStreamClient(settings, time ?? TimeProvider.System, logger ?? NullLogger.Instance, random);
+        Clients.Add(client);
+        return client;
     }
 
     public async ValueTask DisposeAsync()

@@ -44,6 +44,72 @@ public sealed class AlpacaTimingTests
     }
 
     [Fact]
+    public async Task A_server_that_authenticates_and_then_drops_at_once_sees_growing_delays_until_a_session_proves_healthy()
+    {
+        await using var harness = await AlpacaHarness.StartAsync(new SimulatorOptions { Rate = 200 });
+
+        // A repeated 407: every session is declared slow and dropped right after its auth.
+        harness.Simulator.Faults.DeclareSlowAfter = TimeSpan.Zero;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 18, 15, 0, 0, TimeSpan.Zero));
+        var settings = harness.Settings() with { BackoffBase = TimeSpan.FromSeconds(1), BackoffMax = TimeSpan.FromSeconds(8), SilenceTimeout = TimeSpan.Zero };
+        var (client, _) = await harness.ConnectAsync(settings, ["AAPL"], time, new FixedRandom(0.75));
+
+        // An auth is no proof of health: the delays grow as if the sessions had never authenticated, 0.75 × min(8 s, 1 s·2^n).
+        double[] delays = [0.75, 1.5, 3, 6, 6];
+        for (var attempt = 1; attempt <= delays.Length; attempt++)
+        {
+            await Eventually.Until(() => client.Authentications == attempt && harness.Simulator.ErrorsSent(AlpacaErrorCodes.SlowClient) == attempt
+                && client.Health.State == FeedState.Reconnecting, Timeout, $"authenticated and dropped session {attempt}");
+
+            // The last session is let live, before it connects.
+            if (attempt == delays.Length) harness.Simulator.Faults.DeclareSlowAfter = null;
+            await AssertNextConnectionAfterAsync(harness, time, TimeSpan.FromSeconds(delays[attempt - 1]), attempt);
+        }
+
+        // A session that stays up for the backoff cap (8 s here) has proved the connection works: when it drops, the
+        // schedule starts again, and the client is back after the first step's 0.75 s, not the cap's 6 s.
+        var sessions = delays.Length + 1;
+        await Eventually.Until(() => client.Authentications == sessions && client.Health.State == FeedState.Live, Timeout, "a session that stays");
+        await AdvanceAsync(time, TimeSpan.FromSeconds(8));
+        await harness.Simulator.DropAllAsync(DropMode.CloseFrame);
+        await Eventually.Until(() => client.Health.State == FeedState.Reconnecting, Timeout, "the healthy session dropped");
+        await AssertNextConnectionAfterAsync(harness, time, TimeSpan.FromSeconds(0.75), sessions);
+        await Eventually.Until(() => client.Authentications == sessions + 1, Timeout, "a session after the quick reconnect");
+    }
+
+    [Fact]
+    public async Task A_session_that_drops_before_the_backoff_cap_keeps_the_schedule_growing()
+    {
+        await using var harness = await AlpacaHarness.StartAsync(new SimulatorOptions { Rate = 200 });
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 18, 15, 0, 0, TimeSpan.Zero));
+        var settings = harness.Settings() with { BackoffBase = TimeSpan.FromSeconds(1), BackoffMax = TimeSpan.FromSeconds(8), SilenceTimeout = TimeSpan.Zero };
+        var (client, _) = await harness.ConnectAsync(settings, ["AAPL"], time, new FixedRandom(0.75));
+
+        // Sessions of 7 s, just short of the 8 s cap: a proxy cutting connections, say. Each drop waits longer.
+        double[] delays = [0.75, 1.5, 3];
+        for (var attempt = 1; attempt <= delays.Length; attempt++)
+        {
+            await Eventually.Until(() => client.Authentications == attempt && client.Health.State == FeedState.Live, Timeout, $"session {attempt}");
+            await AdvanceAsync(time, TimeSpan.FromSeconds(7));
+            await harness.Simulator.DropAllAsync(DropMode.CloseFrame);
+            await Eventually.Until(() => client.Health.State == FeedState.Reconnecting, Timeout, $"session {attempt} dropped");
+            await AssertNextConnectionAfterAsync(harness, time, TimeSpan.FromSeconds(delays[attempt - 1]), attempt);
+        }
+    }
+
+    /// <summary>Checks that nothing connects until <paramref name="delay"/> has passed on the clock, and then something does.</summary>
+    private static async Task AssertNextConnectionAfterAsync(AlpacaHarness harness, FakeTimeProvider time, TimeSpan delay, int connectionsSoFar)
+    {
+        await Task.Delay(Settle);
+        time.Advance(delay - TimeSpan.FromMilliseconds(10));
+        await Task.Delay(Settle);
+        Assert.True(connectionsSoFar == harness.Simulator.ConnectionTimes.Count,
+            $"connection {connectionsSoFar + 1} came before the {delay.TotalSeconds} s delay had passed");
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        await Eventually.Until(() => harness.Simulator.ConnectionTimes.Count == connectionsSoFar + 1, Timeout, $"connection {connectionsSoFar + 1} after {delay.TotalSeconds} s");
+    }
+
+    [Fact]
     public async Task With_real_jitter_a_dropping_server_sees_a_handful_of_attempts_not_a_storm()
     {
         await using var harness = await AlpacaHarness.StartAsync();

@@ -54,6 +54,10 @@ public class ConfigurationTests
     [InlineData("DRY_RUN", "maybe")]
     [InlineData("ALPACA_DATA_FEED", "nasdaq")]
     [InlineData("ALPACA_STREAM_URL", "http://example.test")]
+    [InlineData("APCA_API_DATA_URL", "wss://data.alpaca.markets")]
+    [InlineData("APCA_API_DATA_URL", "data.alpaca.markets")]
+    [InlineData("APCA_API_DATA_URL", "https://data.alpaca.markets/?feed=sip")]
+    [InlineData("ALPACA_DATA_URL", "ftp://data.alpaca.markets")]
     [InlineData("MONITORED_SYMBOLS", "AAPL,bad$")]
     [InlineData("FIRESTORE_EMULATOR_HOST", "localhost")]
     [InlineData("FIRESTORE_LIVE_QUOTES_COLLECTION", "a/b")]
@@ -89,7 +93,21 @@ public class ConfigurationTests
         Assert.Equal(AlpacaCodec.Json, settings.Codec);
         Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)), (settings.BackoffBase, settings.BackoffMax));
         Assert.Equal(TimeSpan.FromSeconds(95), settings.ConnectionLimitBackoff);
+        Assert.Equal(new Uri("https://data.alpaca.markets"), settings.DataUrl);
         Assert.Equal("msgpack", QuoteClusterTestCluster.Options().AlpacaCodec);
+    }
+
+    [Theory]
+    [InlineData("APCA_API_DATA_URL", "https://data.sandbox.alpaca.markets/", "https://data.sandbox.alpaca.markets")]
+    [InlineData("ALPACA_DATA_URL", "http://127.0.0.1:8765", "http://127.0.0.1:8765")]
+    public void The_market_data_url_is_read_under_the_sdk_name_or_its_alias(string name, string value, string expected)
+    {
+        var options = QuoteClusterTestCluster.Options((name, value));
+        Assert.Equal(new Uri(expected), options.AlpacaDataUrl);
+        Assert.Equal(new Uri(expected), MarketDataFeedFactory.AlpacaSettings(options with { AlpacaKeyId = "k", AlpacaSecretKey = "s" }).DataUrl);
+
+        var both = QuoteClusterTestCluster.Options(("APCA_API_DATA_URL", "https://a.example"), ("ALPACA_DATA_URL", "https://b.example"));
+        Assert.Equal(new Uri("https://a.example"), both.AlpacaDataUrl);
     }
 
     [Fact]
