@@ -27,7 +27,7 @@ public sealed class IngestGrain(
     private readonly ShutdownAgreement _shutdown = new(state, membership);
     private IMarketDataFeed? _feed;
     private IngestPump? _pump;
-    private CancellationTokenSource? _watching;
+    private CancellationTokenSource? _background;
     private bool _stopped;
 
     private IReadOnlyList<string> Symbols => state.State.Symbols;
@@ -55,8 +55,10 @@ public sealed class IngestGrain(
         await _feed.StartAsync(_coalescer, Symbols, cancellationToken);
         _pump.Start();
         _heartbeat.StartMeasuring();
-        _watching = new CancellationTokenSource();
-        _ = Task.Run(() => RedeliverWhenSilosDieAsync(_watching.Token), CancellationToken.None);
+        _background = new CancellationTokenSource();
+        var stopping = _background.Token;
+        _ = Task.Run(() => RedeliverWhenSilosDieAsync(stopping), CancellationToken.None);
+        StartPriming(Symbols);
 
         // Interleaved so the heartbeat keeps its cadence whatever else the grain is doing.
         this.RegisterGrainTimer(WriteHeartbeatAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
@@ -105,6 +107,7 @@ public sealed class IngestGrain(
         if (added.Count > 0)
         {
             await ChangeSymbolsAsync([.. state.State.Symbols, .. added]);
+            StartPriming(added);
         }
 
         return [.. Symbols];
@@ -212,11 +215,11 @@ public sealed class IngestGrain(
 
     private async Task StopFeedAsync()
     {
-        if (_watching is not null)
+        if (_background is not null)
         {
-            await _watching.CancelAsync();
-            _watching.Dispose();
-            _watching = null;
+            await _background.CancelAsync();
+            _background.Dispose();
+            _background = null;
         }
 
         if (_feed is not null)
@@ -228,6 +231,28 @@ public sealed class IngestGrain(
         {
             await _pump.StopAsync(PumpDrainDeadline);
         }
+    }
+
+    /// <summary>
+    /// Fills symbols from the feed's snapshot of their latest quote and trade, as a screen is filled before the first
+    /// live tick: a closed market, a quiet symbol or one just added has its quote at once. The grains drop anything
+    /// older than what they hold, so priming symbols they already know costs a few requests and changes nothing.
+    /// </summary>
+    private void StartPriming(IReadOnlyCollection<string> symbols)
+    {
+        if (_feed is not { } feed || _background is null || symbols.Count == 0) return;
+        var wanted = symbols.ToList();
+        var stopping = _background.Token;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                _coalescer.Prime(await feed.SnapshotAsync(wanted, stopping));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>

@@ -59,6 +59,30 @@ internal sealed class QuoteCoalescer : IQuoteSink
         QuoteClusterMetrics.QuotesReceived.Add(quotes.Length, new KeyValuePair<string, object?>("quote.source", quotes[0].Source));
     }
 
+    /// <summary>
+    /// Quotes from the feed's snapshot of each symbol's latest state: merged like live ones, but not counted as received,
+    /// and superseded by anything newer the live feed already sent.
+    /// </summary>
+    public void Prime(IReadOnlyList<QuoteTick> snapshot)
+    {
+        if (snapshot.Count == 0) return;
+        lock (_gate)
+        {
+            foreach (var quote in snapshot)
+            {
+                if (_slots.TryGetValue(quote.Symbol, out var slot) && slot.LastDelivered is { } delivered
+                    && !QuoteOrdering.Supersedes(quote.ExchangeTime, delivered.ExchangeTime, delivered.ReceivedAt))
+                {
+                    continue;
+                }
+
+                Merge(quote, 0);
+            }
+        }
+
+        Signal();
+    }
+
     /// <summary>Completes when some symbol has a quote to deliver and no delivery in flight.</summary>
     public Task WaitForReadyAsync(CancellationToken cancellationToken)
     {

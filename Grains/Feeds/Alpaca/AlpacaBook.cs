@@ -46,7 +46,8 @@ internal sealed class AlpacaBook
 
             if (!entry.Wanted) continue;
 
-            if (item.Timestamp > entry.AsOf) entry.AsOf = item.Timestamp;
+            // The shared rule of what "newer" means: a time far in the future (a bad timestamp) does not stick.
+            if (QuoteOrdering.Supersedes(item.Timestamp, entry.AsOf, receivedAt)) entry.AsOf = item.Timestamp;
             QuoteTick tick;
             if (item.Kind == AlpacaEventKind.Quote)
             {

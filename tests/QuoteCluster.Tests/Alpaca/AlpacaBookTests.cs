@@ -30,6 +30,15 @@ public sealed class AlpacaBookTests
         _book.Merge(events, wanted, wantedVersion, ReceivedAt, out _, out _).ToArray();
 
     [Fact]
+    public void A_future_dated_timestamp_does_not_stamp_the_ticks_after_it()
+    {
+        // One bad exchange time a year ahead; the next real quote carries its own time again.
+        Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 365 * 24 * 3600));
+        var tick = Assert.Single(Merge(Quote("AAPL", 0, 10.01, 10.03, secondsAfter: 2)));
+        Assert.Equal(T0.AddSeconds(2), tick.ExchangeTime);
+    }
+
+    [Fact]
     public void A_quote_becomes_a_tick_with_its_bid_ask_sizes_and_time_and_no_last_price()
     {
         var tick = Assert.Single(Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 1)));
@@ -106,7 +115,9 @@ public sealed class AlpacaBookTests
         var coalescer = new QuoteCoalescer();
         coalescer.OnQuotes(Merge(Quote("AAPL", 0, 10.00, 10.02, secondsAfter: 2)));
         coalescer.OnQuotes(Merge(Trade("AAPL", 0, 10.01, secondsAfter: 1)));
-        var pending = coalescer.Drain()["AAPL"];
+        var taken = new List<PendingQuote>();
+        coalescer.TakeReady(taken);
+        var pending = Assert.Single(taken);
         Assert.Equal((10.01, 2), (pending.Latest.LastPrice, pending.Count));
     }
 
