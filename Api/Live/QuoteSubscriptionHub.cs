@@ -31,6 +31,15 @@ public sealed class QuoteSubscriptionHub(
     /// <summary>How long an update the grain has published may be in flight before its absence means silence.</summary>
     public static TimeSpan SilenceGrace { get; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a symbol whose subscription was found silent is read from its grain until the stream is back.</summary>
+    public static TimeSpan BridgePeriod { get; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Stream deliveries after which a re-made subscription counts as working again.</summary>
+    private const int BridgeUntilStreamDelivers = 3;
+
+    /// <summary>How long a bridged symbol's grain may hold still before it counts as quiet and the bridge ends.</summary>
+    private static readonly TimeSpan BridgeWhileQuietFor = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<string, SymbolSubscription> _symbols = new(StringComparer.Ordinal);
     private readonly IClusterClient _client = client;
     private readonly TimeProvider _time = time;
@@ -138,6 +147,7 @@ public sealed class QuoteSubscriptionHub(
         private QuoteUpdate? _latest;
         private long _streamDeliveries;
         private long _streamDeliveriesAtLastCheck;
+        private int _bridging;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
 
@@ -210,6 +220,7 @@ public sealed class QuoteSubscriptionHub(
             {
                 await ResubscribeAsync(cancellationToken);
                 Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
+                StartBridging();
             }
 
             if (!force) _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
@@ -217,6 +228,46 @@ public sealed class QuoteSubscriptionHub(
             {
                 Deliver(snapshot, fromStream: false);
             }
+        }
+
+        /// <summary>
+        /// After a silo dies, a re-made subscription can stay silent for several seconds more, until the stream's
+        /// queues have moved to the survivors. Meanwhile the listeners are fed by asking the grain, every
+        /// <see cref="BridgePeriod"/>, until the stream delivers again or the grain stops moving (a quiet symbol).
+        /// </summary>
+        private void StartBridging()
+        {
+            if (Interlocked.Exchange(ref _bridging, 1) == 1) return;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    var deliveriesAtStart = Interlocked.Read(ref _streamDeliveries);
+                    var lastMoved = hub._time.GetTimestamp();
+                    var grain = hub._client.GetGrain<ISymbolGrain>(symbol);
+                    while (!_retired && Interlocked.Read(ref _streamDeliveries) - deliveriesAtStart < BridgeUntilStreamDelivers
+                        && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor)
+                    {
+                        await Task.Delay(BridgePeriod, hub._time);
+                        try
+                        {
+                            if (await grain.GetLatestAsync() is { } latest && latest.Version > (Latest?.Version ?? 0))
+                            {
+                                lastMoved = hub._time.GetTimestamp();
+                                Deliver(latest, fromStream: false);
+                            }
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            // The grain is moving too; the next tick asks again.
+                        }
+                    }
+                }
+                finally
+                {
+                    Volatile.Write(ref _bridging, 0);
+                }
+            });
         }
 
         public async Task UnsubscribeAsync()

@@ -84,6 +84,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         if (simulatorFeed)
         {
             common["ALPACA_STREAM_URL"] = $"ws://127.0.0.1:{cluster._simulatorPort}";
+            common["APCA_API_DATA_URL"] = $"http://127.0.0.1:{cluster._simulatorPort}";
             common["APCA_API_KEY_ID"] = "process-key";
             common["APCA_API_SECRET_KEY"] = "process-secret";
 
@@ -99,8 +100,18 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>The Alpaca-protocol simulator, on the port the silos were told at start.</summary>
-    public ChildProcess StartSimulator() => Simulator = Track(ChildProcess.Start("simulator", "dotnet",
-        [BuiltHosts.AlpacaSimulator, "--port", _simulatorPort.ToString(CultureInfo.InvariantCulture), "--rate", "150"], logDirectory: LogDirectory));
+    /// <param name="rate">Quotes and trades a second over all symbols, which it takes in turn.</param>
+    /// <param name="frameSize">Items per frame; with as many as there are symbols, each symbol ticks once per frame.</param>
+    /// <param name="tradeRatio">The share of items that are trades rather than quotes.</param>
+    /// <param name="silentAfter">When the market closes: no data after that long, the connection staying open.</param>
+    public ChildProcess StartSimulator(double rate = 150, int frameSize = 100, double? tradeRatio = null, TimeSpan? silentAfter = null)
+    {
+        List<string> arguments = [BuiltHosts.AlpacaSimulator, "--port", _simulatorPort.ToString(CultureInfo.InvariantCulture),
+            "--rate", rate.ToString(CultureInfo.InvariantCulture), "--frame-size", frameSize.ToString(CultureInfo.InvariantCulture)];
+        if (tradeRatio is { } ratio) arguments.AddRange(["--trade-ratio", ratio.ToString(CultureInfo.InvariantCulture)]);
+        if (silentAfter is { } silence) arguments.AddRange(["--silent-after", silence.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
+        return Simulator = Track(ChildProcess.Start("simulator", "dotnet", arguments, logDirectory: LogDirectory));
+    }
 
     /// <summary>Starts a silo; one that ran before under this name comes back on its old ports.</summary>
     public SiloProcess StartSilo(string name)
