@@ -150,12 +150,12 @@ public sealed class SymbolGrain(
         Task.FromResult(new SymbolWriteStats(_quotesIn, _updates, _staleDropped, _writesSent, _storedVersion, _throttle.Pending));
 
     /// <summary>
-    /// The same quote again: the ingest grain re-delivers every symbol's last quote when a silo dies, and a grain that
-    /// still holds it must not make a new version of it.
+    /// The same quote again: the ingest grain re-delivers every symbol's last quote when a silo dies, and primes symbols
+    /// from the feed's snapshot, so a grain that already holds it must not make a new version of it.
     /// </summary>
     private static bool IsRedelivery(Quote quote, Quote held) =>
-        quote.ExchangeTime == held.ExchangeTime && quote.ReceivedAt == held.ReceivedAt
-        && quote.Bid == held.Bid && quote.Ask == held.Ask && quote.LastPrice == held.LastPrice;
+        quote.ExchangeTime == held.ExchangeTime && quote.Bid == held.Bid && quote.Ask == held.Ask
+        && quote.BidSize == held.BidSize && quote.AskSize == held.AskSize && quote.LastPrice == held.LastPrice;
 
     private async Task ScheduleWriteAsync()
     {

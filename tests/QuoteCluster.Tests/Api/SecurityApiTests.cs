@@ -149,27 +149,8 @@ public sealed class SecurityApiTests(SecurityApiFactory factory) : IClassFixture
     private static async Task<List<string?>> SymbolsAsync(HttpClient http) =>
         [.. (await http.GetFromJsonAsync<JsonElement>("/api/subscriptions")).GetProperty("symbols").EnumerateArray().Select(e => e.GetString())];
 
-    private static Task SendAsync(WebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task SendAsync(WebSocket socket, string text) => WebSocketMessages.SendAsync(socket, text);
 
     /// <summary>The next status message (`subscribed`, `unsubscribed`, `error`); quote updates are skipped.</summary>
-    private static async Task<JsonElement> ReceiveAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        var buffer = new byte[1 << 16];
-        while (true)
-        {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
-                length += result.Count;
-            }
-            while (!result.EndOfMessage);
-
-            var message = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
-            if (message.GetProperty("type").GetString() != "spot_price_update") return message;
-        }
-    }
+    private static Task<JsonElement> ReceiveAsync(WebSocket socket) => WebSocketMessages.NextAsync(socket, type => type != "spot_price_update");
 }

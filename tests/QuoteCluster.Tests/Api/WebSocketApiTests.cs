@@ -7,7 +7,6 @@ namespace QuoteCluster.Tests.Api;
 /// <summary>The WebSocket push on the embedded default.</summary>
 public class WebSocketApiTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
     public async Task Subscribe_gets_a_status_message_the_snapshot_then_spot_price_updates()
@@ -87,28 +86,9 @@ public class WebSocketApiTests(EmbeddedApiFactory factory) : IClassFixture<Embed
         return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "/api/ws"), CancellationToken.None);
     }
 
-    private static Task SendAsync(WebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task SendAsync(WebSocket socket, string text) => WebSocketMessages.SendAsync(socket, text);
 
-    private static async Task<JsonElement> NextAsync(WebSocket socket, string type)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        var buffer = new byte[1 << 16];
-        while (true)
-        {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
-                length += result.Count;
-            }
-            while (!result.EndOfMessage);
-
-            var message = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
-            if (message.GetProperty("type").GetString() == type) return message;
-        }
-    }
+    private static Task<JsonElement> NextAsync(WebSocket socket, string type) => WebSocketMessages.NextAsync(socket, type);
 
     private static string[] Strings(JsonElement message, string property) =>
         [.. message.GetProperty(property).EnumerateArray().Select(e => e.GetString()!)];

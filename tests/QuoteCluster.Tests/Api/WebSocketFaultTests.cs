@@ -82,29 +82,9 @@ public sealed class WebSocketFaultTests
         return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "/api/ws"), CancellationToken.None);
     }
 
-    private static Task SendAsync(WebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task SendAsync(WebSocket socket, string text) => WebSocketMessages.SendAsync(socket, text);
 
-    private static async Task<JsonElement> NextAsync(WebSocket socket, params string[] types)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        var buffer = new byte[1 << 16];
-        while (true)
-        {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
-                length += result.Count;
-            }
-            while (!result.EndOfMessage);
-
-            if (result.MessageType == WebSocketMessageType.Close) throw new WebSocketException("the gateway closed the socket");
-            var message = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
-            if (types.Contains(message.GetProperty("type").GetString())) return message;
-        }
-    }
+    private static Task<JsonElement> NextAsync(WebSocket socket, params string[] types) => WebSocketMessages.NextAsync(socket, types);
 
     /// <summary>The configured feed, except that while <see cref="Failing"/> it cannot be made, so the ingest grain cannot activate.</summary>
     private sealed class FailingFeedFactory

@@ -8,53 +8,16 @@ using QuoteCluster.Tests.Support;
 
 namespace QuoteCluster.Tests.Cluster;
 
-/// <summary>A one-silo cluster on a fake QuoteCluster clock whose storage-write enqueues can be made to fail.</summary>
-public sealed class FaultyWritesClusterFixture : IAsyncLifetime
-{
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
-
-    public RecordingQuoteStore Store { get; } = new();
-
-    public FlushFault Fault { get; } = new();
-
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    public QuoteCluster.Configuration.QuoteClusterOptions Options { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var options = QuoteClusterTestCluster.Options(
-            ("INGEST_AUTOSTART", "0"), ("PER_SYMBOL_MIN_INTERVAL_MS", "1000"), ("FLUSH_INTERVAL_MS", "20"),
-            ("GLOBAL_WRITES_PER_SEC", "1000"), ("GLOBAL_BURST", "1000"), ("ORLEANS_DASHBOARD", "0"),
-            ("SIMULATED_QUOTES_PER_SEC", "0.1"), ("MONITORED_SYMBOLS", "STOPPED"));
-        Options = options;
-        Cluster = await QuoteClusterTestCluster.StartAsync(1, options, Store, Time,
-            silo => silo.Services.AddSingleton<IIncomingGrainCallFilter>(Fault));
-    }
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
-
 /// <summary>What a SymbolGrain must survive: a failed send to its writer, its own deactivation, and bad timestamps.</summary>
-public class SymbolGrainFaultTests(FaultyWritesClusterFixture fixture) : IClassFixture<FaultyWritesClusterFixture>
+public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixture<FakeTimeClusterFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null)
-    {
-        var now = fixture.Time.GetUtcNow();
-        return new Quote(symbol, bid, bid + 0.02, 1, 1, null, now + (exchangeOffset ?? TimeSpan.Zero), now, QuoteSources.Simulated);
-    }
+    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null) => fixture.QuoteNow(symbol, bid, exchangeOffset);
 
-    private ISymbolGrain Grain(string symbol) => fixture.Cluster.Client.GetGrain<ISymbolGrain>(symbol);
+    private ISymbolGrain Grain(string symbol) => fixture.Grain(symbol);
 
-    private Task StoredBidAsync(string symbol, double bid) => Eventually.Until(
-        () =>
-        {
-            fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
-            return Task.FromResult(fixture.Store.LastWritten(symbol)?.Bid);
-        },
-        stored => stored == bid, Wait, $"{symbol}'s last quote in storage");
+    private Task StoredBidAsync(string symbol, double bid) => fixture.StoredBidAsync(symbol, bid);
 
     [Fact]
     public async Task A_trailing_write_whose_flush_fails_is_sent_by_the_storage_sweep()

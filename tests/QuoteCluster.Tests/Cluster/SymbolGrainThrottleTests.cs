@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using QuoteCluster.Ingest;
@@ -7,12 +8,19 @@ using QuoteCluster.Tests.Support;
 
 namespace QuoteCluster.Tests.Cluster;
 
-/// <summary>A one-silo cluster whose QuoteCluster clock is fake: the SymbolGrain's throttle runs on virtual time.</summary>
+/// <summary>
+/// A one-silo cluster whose QuoteCluster clock is fake: the SymbolGrain's throttle runs on virtual time. Its flush calls
+/// can be made to fail (<see cref="Fault"/>), and its ingest grain, when a test starts it, makes almost no quotes of its own.
+/// </summary>
 public sealed class FakeTimeClusterFixture : IAsyncLifetime
 {
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
     public RecordingQuoteStore Store { get; } = new();
+
+    public FlushFault Fault { get; } = new();
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -20,36 +28,44 @@ public sealed class FakeTimeClusterFixture : IAsyncLifetime
     {
         var options = QuoteClusterTestCluster.Options(
             ("INGEST_AUTOSTART", "0"), ("PER_SYMBOL_MIN_INTERVAL_MS", "1000"), ("FLUSH_INTERVAL_MS", "20"),
-            ("GLOBAL_WRITES_PER_SEC", "1000"), ("GLOBAL_BURST", "1000"), ("ORLEANS_DASHBOARD", "0"));
-        Cluster = await QuoteClusterTestCluster.StartAsync(1, options, Store, Time);
+            ("GLOBAL_WRITES_PER_SEC", "1000"), ("GLOBAL_BURST", "1000"), ("ORLEANS_DASHBOARD", "0"),
+            ("SIMULATED_QUOTES_PER_SEC", "0.1"), ("MONITORED_SYMBOLS", "STOPPED"));
+        Cluster = await QuoteClusterTestCluster.StartAsync(1, options, Store, Time,
+            silo => silo.Services.AddSingleton<IIncomingGrainCallFilter>(Fault));
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    public Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null)
+    {
+        var now = Time.GetUtcNow();
+        return new Quote(symbol, bid, bid + 0.02, 1, 1, null, now + (exchangeOffset ?? TimeSpan.Zero), now, QuoteSources.Simulated);
+    }
+
+    public ISymbolGrain Grain(string symbol) => Cluster.Client.GetGrain<ISymbolGrain>(symbol);
+
+    /// <summary>
+    /// Waits for storage to hold <paramref name="bid"/>, letting virtual time pass meanwhile: the writer also keeps one
+    /// write per document per interval, counted on the same clock from its own previous write.
+    /// </summary>
+    public Task StoredBidAsync(string symbol, double bid) => Eventually.Until(
+        () =>
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(100));
+            return Task.FromResult(Store.LastWritten(symbol)?.Bid);
+        },
+        stored => stored == bid, Wait, $"{symbol}'s last quote in storage");
 }
 
 public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFixture<FakeTimeClusterFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null)
-    {
-        var now = fixture.Time.GetUtcNow();
-        return new Quote(symbol, bid, bid + 0.02, 1, 1, null, now + (exchangeOffset ?? TimeSpan.Zero), now, QuoteSources.Simulated);
-    }
+    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null) => fixture.QuoteNow(symbol, bid, exchangeOffset);
 
-    private ISymbolGrain Grain(string symbol) => fixture.Cluster.Client.GetGrain<ISymbolGrain>(symbol);
+    private ISymbolGrain Grain(string symbol) => fixture.Grain(symbol);
 
-    /// <summary>
-    /// Waits for storage to hold <paramref name="bid"/>, letting virtual time pass meanwhile: the writer also keeps one
-    /// write per document per interval, counted on the same clock from its own previous write.
-    /// </summary>
-    private Task StoredBidAsync(string symbol, double bid) => Eventually.Until(
-        () =>
-        {
-            fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
-            return Task.FromResult(fixture.Store.LastWritten(symbol)?.Bid);
-        },
-        stored => stored == bid, Wait, $"{symbol}'s last quote in storage");
+    private Task StoredBidAsync(string symbol, double bid) => fixture.StoredBidAsync(symbol, bid);
 
     [Fact]
     public async Task A_burst_is_written_once_at_once_and_its_last_quote_on_the_trailing_edge()
