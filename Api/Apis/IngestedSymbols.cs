@@ -11,6 +11,9 @@ namespace QuoteCluster.Api;
 /// </remarks>
 internal sealed class IngestedSymbols(IReadOnlyList<string> symbols)
 {
+    // Under MONITORED_SYMBOLS=* the list is the whole market's (thousands): looked up by hash, not scanned.
+    private readonly HashSet<string> _lookup = new(symbols, StringComparer.Ordinal);
+
     public IReadOnlyList<string> All => symbols;
 
     public static async Task<IngestedSymbols> ReadAsync(IClusterClient cluster) =>
@@ -19,7 +22,7 @@ internal sealed class IngestedSymbols(IReadOnlyList<string> symbols)
     /// <summary>Why <paramref name="wanted"/> cannot be served, naming the symbols not ingested; null when all are.</summary>
     public string? NotIngested(IEnumerable<string> wanted)
     {
-        var missing = wanted.Where(s => !symbols.Contains(s)).ToList();
+        var missing = wanted.Where(s => !_lookup.Contains(s)).ToList();
         return missing.Count == 0 ? null : $"Not ingested: {string.Join(", ", missing)}; POST /api/subscriptions adds symbols.";
     }
 }

@@ -51,7 +51,12 @@ public static class StatusApi
             status?.LastError ?? error,
             status is null ? 0 : Math.Round(status.QuotesPerSecond, 1),
             status?.LastSymbol,
-            status?.LastHeartbeatAt));
+            status?.LastHeartbeatAt)
+        {
+            AllSymbols = status?.AllSymbols ?? options.AllSymbols,
+            DroppedQuotes = status?.DroppedQuotes ?? 0,
+            DroppedSymbols = status?.DroppedSymbols ?? 0,
+        });
     }
 
     /// <summary>The ingest grain's account of the feed, or a timeout when the cluster does not answer in time.</summary>

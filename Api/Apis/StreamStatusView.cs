@@ -15,4 +15,14 @@ public sealed record StreamStatusView(
     [property: JsonPropertyName("last_error")] string? LastError,
     [property: JsonPropertyName("quotes_per_sec")] double QuotesPerSecond,
     [property: JsonPropertyName("last_symbol")] string? LastSymbol,
-    [property: JsonPropertyName("last_heartbeat_at")] DateTimeOffset? LastHeartbeatAt);
+    [property: JsonPropertyName("last_heartbeat_at")] DateTimeOffset? LastHeartbeatAt)
+{
+    /// <summary>MONITORED_SYMBOLS=*: `active_symbols` are the symbols that have arrived so far.</summary>
+    [JsonPropertyName("all_symbols")] public bool AllSymbols { get; init; }
+
+    /// <summary>Under MONITORED_SYMBOLS=*, quotes of symbols past MAX_SYMBOLS, dropped rather than ingested.</summary>
+    [JsonPropertyName("dropped_quotes")] public long DroppedQuotes { get; init; }
+
+    /// <summary>How many distinct symbols were dropped so.</summary>
+    [JsonPropertyName("dropped_symbols")] public int DroppedSymbols { get; init; }
+}

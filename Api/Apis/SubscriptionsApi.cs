@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
 using QuoteCluster.Security;
 using QuoteCluster.Symbols;
@@ -30,7 +31,8 @@ public static class SubscriptionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         subscriptions.MapDelete("/{symbol}", RemoveAsync).WithSummary("Stops ingesting a symbol.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
@@ -75,14 +77,24 @@ public static class SubscriptionsApi
         {
             return ApiProblems.Conflict("symbol_limit", e.Message);
         }
+        catch (AllSymbolsIngestedException e)
+        {
+            return ApiProblems.Conflict("all_symbols", e.Message);
+        }
     }
 
     internal static async Task<Results<Ok<SymbolsView>, ProblemHttpResult>> RemoveAsync(
-        string symbol, IClusterClient cluster)
+        string symbol, IClusterClient cluster, QuoteClusterOptions options)
     {
         if (!Symbol.TryNormalize(symbol, out var normalized, out var error))
         {
             return ApiProblems.BadRequest("invalid_symbol", error);
+        }
+
+        // Under MONITORED_SYMBOLS=* the answer is 409 whether or not the symbol has arrived yet: nothing can be removed.
+        if (options.AllSymbols)
+        {
+            return ApiProblems.Conflict("all_symbols", AllSymbolsIngestedException.Explanation);
         }
 
         if ((await IngestedSymbols.ReadAsync(cluster)).NotIngested([normalized]) is { } notIngested)
@@ -90,7 +102,15 @@ public static class SubscriptionsApi
             return ApiProblems.NotFound("not_tracked", notIngested);
         }
 
-        return TypedResults.Ok(new SymbolsView(await Ingest(cluster).RemoveSymbolsAsync([normalized])));
+        try
+        {
+            return TypedResults.Ok(new SymbolsView(await Ingest(cluster).RemoveSymbolsAsync([normalized])));
+        }
+        catch (AllSymbolsIngestedException e)
+        {
+            // The silos run with the wildcard though this gateway's settings do not say so.
+            return ApiProblems.Conflict("all_symbols", e.Message);
+        }
     }
 
     /// <summary>The body, or null when it is over <see cref="MaxBodyBytes"/>: read no further than that, whatever it claims.</summary>

@@ -30,4 +30,14 @@ public sealed record FeedStatus(
     [property: Id(8)] string? LastError,
     [property: Id(9)] DateTimeOffset? LastHeartbeatAt,
     [property: Id(10)] string Silo,
-    [property: Id(11)] long SymbolCalls);
+    [property: Id(11)] long SymbolCalls)
+{
+    /// <summary>MONITORED_SYMBOLS=*: <see cref="Symbols"/> are those that have arrived so far.</summary>
+    [Id(12)] public bool AllSymbols { get; init; }
+
+    /// <summary>Quotes of symbols past MAX_SYMBOLS under MONITORED_SYMBOLS=*, dropped rather than given grains.</summary>
+    [Id(13)] public long DroppedQuotes { get; init; }
+
+    /// <summary>How many distinct symbols those quotes were of (counted up to 100,000).</summary>
+    [Id(14)] public int DroppedSymbols { get; init; }
+}

@@ -11,6 +11,9 @@ public static class Symbol
 {
     public const int MaxLength = 21;
 
+    /// <summary>Every symbol: what MONITORED_SYMBOLS=* sets, and what a feed is asked for then (Alpaca's SIP accepts it).</summary>
+    public const string Wildcard = "*";
+
     public static string Normalize(string? raw) =>
         TryNormalize(raw, out var symbol, out var error) ? symbol : throw new InvalidSymbolException(error);
 

@@ -40,7 +40,14 @@ public sealed record QuoteClusterOptions
     public Uri AlpacaStreamUrl { get; init; } = new("wss://stream.data.alpaca.markets");
     /// <summary>The market-data REST API, for snapshots of symbols nothing is known of yet.</summary>
     public Uri AlpacaDataUrl { get; init; } = new("https://data.alpaca.markets");
+    /// <summary>The symbols to ingest; empty when <see cref="AllSymbols"/> is set.</summary>
     public IReadOnlyList<string> MonitoredSymbols { get; init; } = ["SPY"];
+
+    /// <summary>
+    /// MONITORED_SYMBOLS=*: the feed ingests every symbol the market sends, and the ingest grain lists them as they
+    /// arrive, up to <see cref="MaxSymbols"/>.
+    /// </summary>
+    public bool AllSymbols { get; init; }
     public bool DryRun { get; init; }
     public string? FirestoreProjectId { get; init; }
     public string? FirestoreEmulatorHost { get; init; }
@@ -89,6 +96,12 @@ public sealed record QuoteClusterOptions
     public TimeSpan AlpacaConnectionLimitBackoff { get; init; } = TimeSpan.FromSeconds(95);
     public double SimulatedQuotesPerSecond { get; init; } = 40;
     public int SimulatorSeed { get; init; } = 42;
+
+    /// <summary>
+    /// How many symbols the simulators' market lists, which is what MONITORED_SYMBOLS=* means there; 0: the twenty or so
+    /// well-known tickers (<see cref="Feeds.Simulation.QuoteGenerator.WellKnownSymbols"/>).
+    /// </summary>
+    public int SimulatedUniverse { get; init; }
     public TimeSpan IngestBatchInterval { get; init; } = TimeSpan.FromMilliseconds(20);
     public int WriterPartitions { get; init; } = 4;
     public TimeSpan StorageResendAfter { get; init; } = TimeSpan.FromSeconds(30);

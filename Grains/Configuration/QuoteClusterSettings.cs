@@ -26,6 +26,7 @@ public static class QuoteClusterSettings
         var marketFeed = reader.OneOf("MARKET_FEED", defaults.MarketFeed, MarketFeeds.Alpaca, MarketFeeds.Simulated);
         var feed = reader.OneOf("ALPACA_DATA_FEED", defaults.AlpacaDataFeed, "iex", "sip", "delayed_sip", "test");
         var projectId = reader.String("FIRESTORE_PROJECT_ID", "FIREBASE_PROJECT_ID");
+        var allSymbols = reader.Wildcard("MONITORED_SYMBOLS", "ALPACA_SYMBOLS");
 
         // With nowhere to write, the embedded default logs would-be writes instead of failing: DRY_RUN's default
         // follows whether Firestore is configured at all.
@@ -40,7 +41,8 @@ public static class QuoteClusterSettings
             AlpacaDataFeed = feed,
             AlpacaStreamUrl = reader.WebSocketUrl("ALPACA_STREAM_URL", defaults.AlpacaStreamUrl),
             AlpacaDataUrl = reader.HttpUrl(defaults.AlpacaDataUrl, "APCA_API_DATA_URL", "ALPACA_DATA_URL"),
-            MonitoredSymbols = reader.Symbols(feed == "test" ? [TestStreamSymbol] : defaults.MonitoredSymbols, "MONITORED_SYMBOLS", "ALPACA_SYMBOLS"),
+            MonitoredSymbols = allSymbols ? [] : reader.Symbols(feed == "test" ? [TestStreamSymbol] : defaults.MonitoredSymbols, "MONITORED_SYMBOLS", "ALPACA_SYMBOLS"),
+            AllSymbols = allSymbols,
             DryRun = dryRun,
             FirestoreProjectId = projectId,
             FirestoreEmulatorHost = emulatorHost is null ? null : reader.HostPort("FIRESTORE_EMULATOR_HOST", emulatorHost),
@@ -70,6 +72,7 @@ public static class QuoteClusterSettings
             AlpacaConnectionLimitBackoff = reader.Seconds("ALPACA_CONNECTION_LIMIT_BACKOFF_S", defaults.AlpacaConnectionLimitBackoff, 0, 3600),
             SimulatedQuotesPerSecond = reader.Number("SIMULATED_QUOTES_PER_SEC", defaults.SimulatedQuotesPerSecond, 0.1, 10_000_000),
             SimulatorSeed = reader.Integer("SIMULATOR_SEED", defaults.SimulatorSeed, int.MinValue, int.MaxValue),
+            SimulatedUniverse = reader.Integer("SIMULATED_UNIVERSE", defaults.SimulatedUniverse, 0, 100_000),
             IngestBatchInterval = reader.Milliseconds("INGEST_BATCH_INTERVAL_MS", defaults.IngestBatchInterval, 1, 10_000),
             WriterPartitions = reader.Integer("WRITER_PARTITIONS", defaults.WriterPartitions, 1, 256),
             StorageResendAfter = reader.Seconds("STORAGE_RESEND_AFTER_S", defaults.StorageResendAfter, 1, 3600),
@@ -95,7 +98,7 @@ public static class QuoteClusterSettings
                 $"RECONNECT_BACKOFF_MAX_S={options.ReconnectBackoffMax.TotalSeconds} is below RECONNECT_BACKOFF_BASE_S={options.ReconnectBackoffBase.TotalSeconds}: the cap must be at least the base.");
         }
 
-        if (options.MonitoredSymbols.Count > options.MaxSymbols)
+        if (!options.AllSymbols && options.MonitoredSymbols.Count > options.MaxSymbols)
         {
             throw new InvalidConfigurationException(
                 $"MONITORED_SYMBOLS has {options.MonitoredSymbols.Count} symbols, over MAX_SYMBOLS={options.MaxSymbols} (the feed's symbol limit; IEX allows 30): name fewer or raise MAX_SYMBOLS.");
@@ -350,6 +353,21 @@ public static class QuoteClusterSettings
             {
                 throw Invalid(name, value, e.Message);
             }
+        }
+
+        /// <summary>
+        /// Whether the symbol list is exactly `*`, every symbol. A `*` among names is refused rather than guessed at:
+        /// either it means the whole market and the names are noise, or the names were meant and `*` is a slip.
+        /// </summary>
+        public bool Wildcard(params string[] names)
+        {
+            var (name, value) = Find(names);
+            if (value is null) return false;
+            var parts = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (!parts.Contains(Symbol.Wildcard)) return false;
+            return parts.All(p => p == Symbol.Wildcard)
+                ? true
+                : throw Invalid(name, value, $"either {Symbol.Wildcard} alone (every symbol) or a comma-separated list of symbols, not both");
         }
 
         public string DocumentId(string fallback, params string[] names)

@@ -22,19 +22,30 @@ public sealed class IngestGrain(
 {
     private const string KeepAliveReminder = "ingest-keepalive";
 
-    private readonly QuoteCoalescer _coalescer = new();
+    // With MONITORED_SYMBOLS=* the symbols are what arrives, bounded here by MAX_SYMBOLS; a named list is bounded when
+    // it is set (configuration, AddSymbolsAsync), and the feed sends nothing else.
+    private readonly QuoteCoalescer _coalescer = new(options.AllSymbols ? options.MaxSymbols : int.MaxValue);
     private readonly FeedHeartbeat _heartbeat = new(store, time, logger);
     private readonly ShutdownAgreement _shutdown = new(state, membership);
     private IMarketDataFeed? _feed;
     private IngestPump? _pump;
     private CancellationTokenSource? _background;
     private bool _stopped;
+    private long _droppedLogged;
 
-    private IReadOnlyList<string> Symbols => state.State.Symbols;
+    /// <summary>The symbols ingested: the named list, or under MONITORED_SYMBOLS=* those that have arrived so far.</summary>
+    /// <remarks>
+    /// The discovered symbols are not grain state: persisting them would be a storage write per new symbol (thousands at
+    /// the open), and after a move the feed names the active ones again within seconds of reconnecting.
+    /// </remarks>
+    private IReadOnlyList<string> Symbols => options.AllSymbols ? _coalescer.Symbols : state.State.Symbols;
+
+    /// <summary>What the feed is asked for: the wildcard itself, or the named list.</summary>
+    private IReadOnlyList<string> FeedSymbols => options.AllSymbols ? [Symbol.Wildcard] : state.State.Symbols;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!state.RecordExists)
+        if (!state.RecordExists && !options.AllSymbols)
         {
             state.State.Symbols = [.. options.MonitoredSymbols];
         }
@@ -52,7 +63,7 @@ public sealed class IngestGrain(
 
         _feed = feeds.Create();
         _pump = new IngestPump(_coalescer, GrainFactory, time, options.IngestBatchInterval, logger);
-        await _feed.StartAsync(_coalescer, Symbols, cancellationToken);
+        await _feed.StartAsync(_coalescer, FeedSymbols, cancellationToken);
         _pump.Start();
         _heartbeat.StartMeasuring();
         _background = new CancellationTokenSource();
@@ -66,7 +77,7 @@ public sealed class IngestGrain(
         QuoteClusterMetrics.ObserveIngest(this, () => new IngestGauges(
             _heartbeat.LastWrittenAt is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : null,
             _pump?.SymbolCalls is > 0 and var calls ? (double)_coalescer.Received / calls : null));
-        Log.IngestStarted(logger, SiloName, _feed.Name, Symbols.Count, string.Join(',', Symbols));
+        Log.IngestStarted(logger, SiloName, _feed.Name, FeedSymbols.Count, string.Join(',', FeedSymbols));
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -96,6 +107,7 @@ public sealed class IngestGrain(
 
     public async Task<IReadOnlyList<string>> AddSymbolsAsync(IReadOnlyList<string> symbols)
     {
+        if (options.AllSymbols) throw new AllSymbolsIngestedException(AllSymbolsIngestedException.Explanation);
         var normalized = symbols.Select(Symbol.Normalize).ToList();
         var added = normalized.Where(s => !state.State.Symbols.Contains(s)).Distinct().ToList();
         if (state.State.Symbols.Count + added.Count > options.MaxSymbols)
@@ -115,6 +127,7 @@ public sealed class IngestGrain(
 
     public async Task<IReadOnlyList<string>> RemoveSymbolsAsync(IReadOnlyList<string> symbols)
     {
+        if (options.AllSymbols) throw new AllSymbolsIngestedException(AllSymbolsIngestedException.Explanation);
         var normalized = symbols.Select(Symbol.Normalize).ToHashSet();
         if (state.State.Symbols.Any(normalized.Contains))
         {
@@ -188,9 +201,15 @@ public sealed class IngestGrain(
         {
             var health = CurrentFeedHealth;
             var last = _coalescer.LastQuote;
+            var dropped = _coalescer.Dropped;
             return new FeedStatus(
                 _feed?.Name ?? options.MarketFeed, health.State, health.Connected, Symbols, _coalescer.Received, _heartbeat.QuotesPerSecond,
-                last?.Symbol, last?.ReceivedAt, health.LastError, _heartbeat.LastWrittenAt, SiloName, _pump?.SymbolCalls ?? 0);
+                last?.Symbol, last?.ReceivedAt, health.LastError, _heartbeat.LastWrittenAt, SiloName, _pump?.SymbolCalls ?? 0)
+            {
+                AllSymbols = options.AllSymbols,
+                DroppedQuotes = dropped.Quotes,
+                DroppedSymbols = dropped.Symbols,
+            };
         }
     }
 
@@ -282,8 +301,18 @@ public sealed class IngestGrain(
 
     private Task WriteHeartbeatAsync(CancellationToken cancellationToken)
     {
+        LogDroppedSymbols();
         var status = CurrentStatus;
         return _heartbeat.WriteAsync(_heartbeat.StatusOf(status.State, _stopped), status, cancellationToken);
+    }
+
+    /// <summary>Once per heartbeat interval at most, and only when the bound dropped more since the last time.</summary>
+    private void LogDroppedSymbols()
+    {
+        var dropped = _coalescer.Dropped;
+        if (dropped.Quotes == _droppedLogged) return;
+        _droppedLogged = dropped.Quotes;
+        Log.SymbolsDropped(logger, options.MaxSymbols, dropped.Quotes, dropped.Symbols, dropped.Last);
     }
 
     private Task WriteHeartbeatAsync(string status, CancellationToken cancellationToken) =>

@@ -10,10 +10,22 @@ namespace QuoteCluster.Ingest;
 /// keeps coalescing meanwhile: an idle path delivers at once, a busy one in bigger steps, and a symbol whose grain hangs
 /// holds up no other symbol.
 /// </summary>
-internal sealed class QuoteCoalescer : IQuoteSink
+/// <param name="maxSymbols">
+/// Most symbols it takes: with MONITORED_SYMBOLS=* the feed sends the whole market, and the symbols past this bound
+/// (MAX_SYMBOLS) are dropped here, counted, rather than each making a grain.
+/// </param>
+internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
 {
+    /// <summary>Distinct dropped symbols are counted up to this many; past it only their quotes are.</summary>
+    private const int MaxDroppedSymbolsCounted = 100_000;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SymbolSlot> _slots = new(StringComparer.Ordinal);
+    private readonly List<string> _symbols = [];
+    private string[]? _symbolsSnapshot;
+    private readonly HashSet<string> _droppedSymbols = new(StringComparer.Ordinal);
+    private long _droppedQuotes;
+    private string? _lastDropped;
     private List<SymbolSlot> _ready = [];
     private List<SymbolSlot> _spare = [];
     private readonly SemaphoreSlim _readySignal = new(0, 1);
@@ -27,6 +39,25 @@ internal sealed class QuoteCoalescer : IQuoteSink
         get
         {
             lock (_gate) return _last;
+        }
+    }
+
+    /// <summary>Every symbol taken so far, in order of arrival: what the feed has discovered under MONITORED_SYMBOLS=*.</summary>
+    /// <remarks>Rebuilt only after a new symbol arrived, so asking often (every API request does) costs no copy.</remarks>
+    public IReadOnlyList<string> Symbols
+    {
+        get
+        {
+            lock (_gate) return _symbolsSnapshot ??= [.. _symbols];
+        }
+    }
+
+    /// <summary>What the bound has dropped: quotes, distinct symbols (counted up to 100,000) and the latest of them.</summary>
+    public (long Quotes, int Symbols, string? Last) Dropped
+    {
+        get
+        {
+            lock (_gate) return (_droppedQuotes, _droppedSymbols.Count, _lastDropped);
         }
     }
 
@@ -164,8 +195,18 @@ internal sealed class QuoteCoalescer : IQuoteSink
     {
         if (!_slots.TryGetValue(quote.Symbol, out var slot))
         {
+            if (_slots.Count >= maxSymbols)
+            {
+                _droppedQuotes += Math.Max(count, 1);
+                _lastDropped = quote.Symbol;
+                if (_droppedSymbols.Count < MaxDroppedSymbolsCounted) _droppedSymbols.Add(quote.Symbol);
+                return;
+            }
+
             slot = new SymbolSlot();
             _slots[quote.Symbol] = slot;
+            _symbols.Add(quote.Symbol);
+            _symbolsSnapshot = null;
         }
 
         if (!slot.HasPending)

@@ -11,7 +11,7 @@ public sealed class MarketDataFeedFactory(QuoteClusterOptions options, TimeProvi
 {
     public IMarketDataFeed Create() => options.MarketFeed switch
     {
-        MarketFeeds.Simulated => new SimulatedMarketFeed(options.SimulatedQuotesPerSecond, options.SimulatorSeed, time),
+        MarketFeeds.Simulated => new SimulatedMarketFeed(options.SimulatedQuotesPerSecond, options.SimulatorSeed, time, options.SimulatedUniverse),
         _ => new AlpacaStreamClient(AlpacaSettings(options), time, loggers.CreateLogger<AlpacaStreamClient>()),
     };
 

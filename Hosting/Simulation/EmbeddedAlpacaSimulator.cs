@@ -45,6 +45,7 @@ public static partial class EmbeddedAlpacaSimulator
             Port = port,
             Rate = options.SimulatedQuotesPerSecond,
             Seed = options.SimulatorSeed,
+            Universe = options.SimulatedUniverse,
             Key = key,
             Secret = secret,
         };

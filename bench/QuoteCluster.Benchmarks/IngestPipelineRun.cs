@@ -5,12 +5,13 @@ using QuoteCluster.Hosting;
 using QuoteCluster.Ingest;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Quotes;
+using QuoteCluster.Feeds.Simulation;
 
 namespace QuoteCluster.Benchmarks;
 
 internal sealed record IngestPipelineResult(
     int Symbols, double TargetRate, double QuotesPerSecond, double EventsPerSecond, double SymbolCallsPerSecond,
-    double P50Ms, double P99Ms, double MaxHeapMb);
+    double P50Ms, double P99Ms, double MaxHeapMb, double MaxRssMb, bool WholeMarket);
 
 /// <summary>
 /// One in-process silo on the production configuration: simulated feed → IngestGrain → SymbolGrains → live streams →
@@ -18,11 +19,19 @@ internal sealed record IngestPipelineResult(
 /// </summary>
 internal static class IngestPipelineRun
 {
-    public static async Task<IngestPipelineResult> RunAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure)
+    /// <param name="wholeMarket">
+    /// MONITORED_SYMBOLS=* on a simulated market of <paramref name="symbols"/> (SIMULATED_UNIVERSE), MAX_SYMBOLS the same:
+    /// the ingest grain discovers the symbols as they arrive instead of being told them.
+    /// </param>
+    public static async Task<IngestPipelineResult> RunAsync(int symbols, double rate, TimeSpan warmup, TimeSpan measure, bool wholeMarket = false)
     {
-        var names = Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
+        var names = wholeMarket ? [.. QuoteGenerator.Universe(symbols)] : Enumerable.Range(0, symbols).Select(i => $"S{i}").ToArray();
+        var count = symbols.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (string, string)[] symbolSettings = wholeMarket
+            ? [("MONITORED_SYMBOLS", "*"), ("SIMULATED_UNIVERSE", count), ("MAX_SYMBOLS", count)]
+            : BenchSilo.Symbols(names);
         var options = BenchSilo.Options([
-            .. BenchSilo.Symbols(names),
+            .. symbolSettings,
             ("SIMULATED_QUOTES_PER_SEC", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ORLEANS_DASHBOARD", "0"),
             ("DRY_RUN", "1")]);
@@ -43,10 +52,14 @@ internal static class IngestPipelineRun
         latency.Reset();
         var clock = Stopwatch.StartNew();
         var maxHeap = 0L;
+        var maxRss = 0L;
+        using var process = Process.GetCurrentProcess();
         while (clock.Elapsed < measure)
         {
             await Task.Delay(250);
             maxHeap = Math.Max(maxHeap, GC.GetTotalMemory(false));
+            process.Refresh();
+            maxRss = Math.Max(maxRss, process.WorkingSet64);
         }
 
         var after = await ingest.GetStatusAsync();
@@ -57,7 +70,7 @@ internal static class IngestPipelineRun
             (after.QuotesReceived - before.QuotesReceived) / seconds,
             events / seconds,
             (after.SymbolCalls - before.SymbolCalls) / seconds,
-            latency.Percentile(0.50), latency.Percentile(0.99), maxHeap / 1024.0 / 1024.0);
+            latency.Percentile(0.50), latency.Percentile(0.99), maxHeap / 1024.0 / 1024.0, maxRss / 1024.0 / 1024.0, wholeMarket);
 
         await host.StopAsync();
         return result;

@@ -59,6 +59,7 @@ internal sealed class SimulatedMarket(SimulatorOptions options, int sessionId, L
         return messages.Data(_items.AsSpan(0, count));
     }
 
-    private static HashSet<string> Expand(IReadOnlySet<string> symbols) =>
-        symbols.Contains("*") ? [.. QuoteGenerator.WellKnownSymbols] : [.. symbols];
+    /// <summary>`*` is the whole market: <see cref="SimulatorOptions.Universe"/> symbols (--universe), or the well-known tickers.</summary>
+    private HashSet<string> Expand(IReadOnlySet<string> symbols) =>
+        symbols.Contains("*") ? [.. QuoteGenerator.Universe(options.Universe), .. symbols.Where(s => s != "*")] : [.. symbols];
 }

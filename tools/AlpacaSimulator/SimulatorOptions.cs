@@ -30,6 +30,9 @@ public sealed record SimulatorOptions
 
     public int Seed { get; init; } = 42;
 
+    /// <summary>How many symbols a `*` subscription gets (<c>QuoteGenerator.Universe</c>); 0: the twenty or so well-known tickers.</summary>
+    public int Universe { get; init; }
+
     /// <summary>Accepted credentials; when unset any non-empty key and secret authenticate.</summary>
     public string? Key { get; init; }
     public string? Secret { get; init; }
@@ -53,7 +56,7 @@ public sealed record SimulatorOptions
         var flags = new ConfigurationBuilder().AddCommandLine(args).Build();
         var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            "port", "rate", "frame-size", "trade-ratio", "seed", "key", "secret", "deny-feed", "auth-timeout", "slow-client-timeout",
+            "port", "rate", "frame-size", "universe", "trade-ratio", "seed", "key", "secret", "deny-feed", "auth-timeout", "slow-client-timeout",
             "drop-every", "drop-mode", "reject-auth", "keep-socket-on-error", "connection-limit", "ghost-session", "symbol-limit",
             "malformed-every", "silent", "silent-after", "declare-slow-after", "unlisted",
             "rest-fail", "rest-fail-status", "rest-retry-after", "rest-stall",
@@ -86,6 +89,7 @@ public sealed record SimulatorOptions
             FrameSize = Integer(flags, "frame-size", 100, 1),
             TradeRatio = Number(flags, "trade-ratio", 0.2),
             Seed = Integer(flags, "seed", 42, int.MinValue),
+            Universe = Integer(flags, "universe", 0, 0),
             Key = flags["key"],
             Secret = flags["secret"],
             DenyFeeds = flags["deny-feed"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],

@@ -1,4 +1,5 @@
 using QuoteCluster.Quotes;
+using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Feeds.Alpaca;
 
@@ -22,6 +23,8 @@ internal sealed class AlpacaBook
     private readonly Dictionary<string, Entry> _byName = new(StringComparer.Ordinal);
     private QuoteTick[] _ticks = new QuoteTick[128];
 
+    private const int MaxNamedEntries = 100_000;
+
     /// <summary>Merges a frame's events; returns the ticks they made, valid until the next call.</summary>
     /// <param name="wanted">The symbols to keep; read again only when <paramref name="wantedVersion"/> changes.</param>
     /// <param name="quotes">How many quotes of wanted symbols were merged.</param>
@@ -40,7 +43,7 @@ internal sealed class AlpacaBook
             // Messages in flight when a symbol was unsubscribed still arrive; they are not ours to track any more.
             if (entry.WantedVersion != wantedVersion)
             {
-                entry.Wanted = wanted.Contains(item.Symbol);
+                entry.Wanted = Wants(wanted, item.Symbol);
                 entry.WantedVersion = wantedVersion;
             }
 
@@ -83,9 +86,10 @@ internal sealed class AlpacaBook
         {
             if (!_byName.TryGetValue(item.Symbol, out var named))
             {
-                // Symbols past the cache's capacity: kept only while wanted, so a flood of strange names cannot grow this.
+                // Symbols past the cache's capacity: kept only while wanted, so a flood of strange names cannot grow this;
+                // with the wildcard every name is wanted, so a bound stands in (the ingest grain's MAX_SYMBOLS is lower).
                 named = new Entry { WantedVersion = -1 };
-                if (wanted.Contains(item.Symbol)) _byName[item.Symbol] = named;
+                if (wanted.Contains(item.Symbol) || (wanted.Contains(Symbol.Wildcard) && _byName.Count < MaxNamedEntries)) _byName[item.Symbol] = named;
             }
 
             return named;
@@ -94,6 +98,9 @@ internal sealed class AlpacaBook
         while (_byId.Count <= item.SymbolId) _byId.Add(new Entry { WantedVersion = -1 });
         return _byId[item.SymbolId];
     }
+
+    /// <summary>With <see cref="Symbol.Wildcard"/> (MONITORED_SYMBOLS=*) every symbol is wanted: the ingest grain bounds how many.</summary>
+    private static bool Wants(IReadOnlySet<string> wanted, string symbol) => wanted.Contains(symbol) || wanted.Contains(Symbol.Wildcard);
 
     private sealed class Entry
     {

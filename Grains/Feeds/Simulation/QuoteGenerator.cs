@@ -19,6 +19,33 @@ public sealed class QuoteGenerator
     /// <summary>About twenty well-known tickers: the embedded default's symbol set.</summary>
     public static IReadOnlyList<string> WellKnownSymbols { get; } = [.. ReferencePrices.Keys];
 
+    /// <summary>
+    /// A market of <paramref name="size"/> symbols, the same for every caller: the well-known tickers first, then made-up
+    /// four-letter ones (AAAA, AAAB, ...), of which there are about 450,000. 0 or less: the well-known tickers.
+    /// </summary>
+    public static IReadOnlyList<string> Universe(int size)
+    {
+        if (size <= 0) return WellKnownSymbols;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, 400_000);
+        var symbols = new List<string>(size);
+        symbols.AddRange(WellKnownSymbols.Take(size));
+        Span<char> name = stackalloc char[4];
+        for (var i = 0; symbols.Count < size; i++)
+        {
+            var n = i;
+            for (var k = name.Length - 1; k >= 0; k--)
+            {
+                name[k] = (char)('A' + n % 26);
+                n /= 26;
+            }
+
+            var symbol = new string(name);
+            if (!ReferencePrices.ContainsKey(symbol)) symbols.Add(symbol);
+        }
+
+        return symbols;
+    }
+
     private readonly Random _random;
     private readonly int _seed;
     private readonly string[] _symbols;

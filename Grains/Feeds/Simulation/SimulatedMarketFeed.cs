@@ -1,10 +1,15 @@
 using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
+using QuoteCluster.Symbols;
 
 namespace QuoteCluster.Feeds.Simulation;
 
 /// <summary>The built-in market: generated quotes for the wanted symbols at a steady rate, with no network.</summary>
-public sealed class SimulatedMarketFeed(double quotesPerSecond, int seed, TimeProvider time) : IMarketDataFeed
+/// <param name="universe">
+/// The market's size, what <see cref="Symbol.Wildcard"/> stands for (<see cref="QuoteGenerator.Universe"/>); 0: the
+/// well-known tickers.
+/// </param>
+public sealed class SimulatedMarketFeed(double quotesPerSecond, int seed, TimeProvider time, int universe = 0) : IMarketDataFeed
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
     private const int MaxBatch = 4096;
@@ -69,7 +74,8 @@ public sealed class SimulatedMarketFeed(double quotesPerSecond, int seed, TimePr
         lock (_gate)
         {
             // Reseeding per symbol set keeps runs with the same configuration reproducible.
-            _generator = symbols.Count == 0 ? null : new QuoteGenerator(symbols, seed);
+            var market = symbols.Contains(Symbol.Wildcard) ? QuoteGenerator.Universe(universe) : symbols;
+            _generator = market.Count == 0 ? null : new QuoteGenerator(market, seed);
         }
     }
 
