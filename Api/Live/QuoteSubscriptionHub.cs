@@ -31,6 +31,15 @@ public sealed class QuoteSubscriptionHub(
     /// <summary>How long an update the grain has published may be in flight before its absence means silence.</summary>
     public static TimeSpan SilenceGrace { get; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a healing pass waits for one grain. A call to a grain whose silo just died can hang until Orleans'
+    /// response timeout (30 s); waiting for it would hold up the pass, and so the healing of every other symbol.
+    /// </summary>
+    public static TimeSpan CallTimeout { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long making a stream subscription may take before it counts as failed and is retried next pass.</summary>
+    public static TimeSpan SubscribeTimeout { get; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How often a symbol whose subscription was found silent is read from its grain until the stream is back.</summary>
     public static TimeSpan BridgePeriod { get; } = TimeSpan.FromMilliseconds(50);
 
@@ -95,7 +104,7 @@ public sealed class QuoteSubscriptionHub(
         IReadOnlyList<string>? ingested = null;
         try
         {
-            ingested = await _client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync().WaitAsync(cancellationToken);
+            ingested = await _client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync().WaitAsync(CallTimeout, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -208,7 +217,7 @@ public sealed class QuoteSubscriptionHub(
             QuoteUpdate? snapshot;
             try
             {
-                snapshot = await hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync().WaitAsync(cancellationToken);
+                snapshot = await hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync().WaitAsync(CallTimeout, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -251,7 +260,7 @@ public sealed class QuoteSubscriptionHub(
                         await Task.Delay(BridgePeriod, hub._time);
                         try
                         {
-                            if (await grain.GetLatestAsync() is { } latest && latest.Version > (Latest?.Version ?? 0))
+                            if (await grain.GetLatestAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > (Latest?.Version ?? 0))
                             {
                                 lastMoved = hub._time.GetTimestamp();
                                 Deliver(latest, fromStream: false);
@@ -275,7 +284,7 @@ public sealed class QuoteSubscriptionHub(
             var handle = Interlocked.Exchange(ref _handle, null);
             if (handle is not null)
             {
-                await handle.UnsubscribeAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await handle.UnsubscribeAsync().WaitAsync(CallTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
@@ -333,7 +342,7 @@ public sealed class QuoteSubscriptionHub(
             {
                 var stream = hub._client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(symbol));
                 Interlocked.Increment(ref hub._streamSubscribes);
-                _handle = await stream.SubscribeAsync(
+                var subscribing = stream.SubscribeAsync(
                     (update, _) =>
                     {
                         Deliver(update, fromStream: true);
@@ -345,6 +354,17 @@ public sealed class QuoteSubscriptionHub(
                         Log.LiveSubscriptionFailed(hub._logger, error, symbol);
                         return Task.CompletedTask;
                     });
+                try
+                {
+                    _handle = await subscribing.WaitAsync(SubscribeTimeout);
+                }
+                catch (TimeoutException)
+                {
+                    // Given up on, it may still complete (its pub-sub grain was moving): then it is not ours to keep.
+                    _ = subscribing.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.UnsubscribeAsync() : Task.CompletedTask, TaskScheduler.Default).Unwrap();
+                    throw;
+                }
+
                 _broken = false;
                 _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
             }
