@@ -9,7 +9,9 @@ internal sealed class GatewayProcess(Process process, Uri address) : ServerProce
 {
     public const string Token = "load-tool";
 
-    public static async Task<GatewayProcess> StartAsync(string apiDll, double quotesPerSecond, int maxConnections)
+    /// <param name="settings">Overrides of the load tool's settings; a null value leaves the variable unset (the Api's default).</param>
+    public static async Task<GatewayProcess> StartAsync(string apiDll, double quotesPerSecond, int maxConnections,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = ServerProcess.FreePort();
         var start = new ProcessStartInfo("dotnet", [apiDll])
@@ -30,6 +32,12 @@ internal sealed class GatewayProcess(Process process, Uri address) : ServerProce
                 ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") ?? "1",
             },
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[gateway] {e.Data}"); };

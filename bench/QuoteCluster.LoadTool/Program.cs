@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
 // Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only] [--smoke]
+//        ... -- --memory [--symbols 20] [--clients 0] [--smoke]: resident memory and managed heap of the embedded default as it ships
 // --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
 // only to prove that the tool still runs; it exits 1 when a client fails. Any run exits 1 when no message reaches the clients.
 if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
@@ -24,6 +25,15 @@ if (!File.Exists(apiDll))
 {
     Console.Error.WriteLine($"build the Api first (dotnet build -c Release Api): {apiDll} is missing");
     return 2;
+}
+
+if (args.Contains("--memory"))
+{
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+    // The smoke form proves the mode runs (5 s of warm-up, 10 clients); its figures are not the idle figures.
+    return await MemoryRun.RunAsync(apiDll, int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture),
+        int.Parse(Argument("--clients", smoke ? "10" : "0"), CultureInfo.InvariantCulture),
+        TimeSpan.FromSeconds(smoke ? 5 : 30), smoke);
 }
 
 try

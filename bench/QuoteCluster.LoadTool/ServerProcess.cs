@@ -19,6 +19,16 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
         }
     }
 
+    /// <summary>Threads of the server process.</summary>
+    public int Threads
+    {
+        get
+        {
+            process.Refresh();
+            return process.Threads.Count;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

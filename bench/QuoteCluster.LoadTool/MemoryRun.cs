@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Net.WebSockets;
+
+namespace QuoteCluster.LoadTool;
+
+/// <summary>
+/// `--memory`: the embedded default as it ships (its dashboard, metrics and GC settings), idle after a warm-up, then with
+/// idle WebSocket clients: resident memory, the managed heap and threads, read from the process and its own /metrics.
+/// </summary>
+internal static class MemoryRun
+{
+    public static async Task<int> RunAsync(string apiDll, int symbols, int clients, TimeSpan warmUp, bool smoke)
+    {
+        // Only what a measurement needs is set: ports, the token, and the symbols (MAX_SYMBOLS raised to fit them).
+        // The dashboard and the GC stay the Api's own; GATEWAY_GC_SERVER=0 or 1 overrides the GC for a comparison.
+        var settings = new Dictionary<string, string?>
+        {
+            ["ORLEANS_DASHBOARD"] = Environment.GetEnvironmentVariable("ORLEANS_DASHBOARD"),
+            ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER"),
+            ["SIMULATED_QUOTES_PER_SEC"] = null,
+        };
+        if (symbols != 20)
+        {
+            settings["MONITORED_SYMBOLS"] = string.Join(',', Enumerable.Range(0, symbols).Select(Ticker));
+            settings["MAX_SYMBOLS"] = Math.Max(symbols, 30).ToString(CultureInfo.InvariantCulture);
+        }
+
+        Console.WriteLine($"memory: the Api's embedded default with {symbols:N0} symbols (simulator at its default rate), warm-up {warmUp.TotalSeconds:0} s, then {clients:N0} idle WebSocket clients");
+        await using var gateway = await GatewayProcess.StartAsync(apiDll, 0, Math.Max(clients * 2, 100), settings);
+        await Task.Delay(warmUp);
+        Console.WriteLine(await ReadAsync(gateway, "idle, no client"));
+        if (clients == 0) return 0;
+
+        var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
+        var idle = new List<ClientWebSocket>();
+        foreach (var batch in Enumerable.Range(0, clients).Chunk(50))
+        {
+            idle.AddRange(await Task.WhenAll(batch.Select(_ => load.ConnectWebSocketAsync(CancellationToken.None))));
+        }
+
+        await Task.Delay(smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10));
+        Console.WriteLine(await ReadAsync(gateway, $"{clients:N0} idle clients"));
+        foreach (var socket in idle) socket.Abort();
+        return 0;
+    }
+
+    private static async Task<string> ReadAsync(GatewayProcess gateway, string label)
+    {
+        using var http = new HttpClient { BaseAddress = gateway.Address };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", GatewayProcess.Token);
+        var metrics = await http.GetStringAsync("/metrics");
+        // The heap as the collector saw it at its last collection, all generations, fragmentation included.
+        var heap = Sum(metrics, "dotnet_gc_last_collection_heap_size_bytes");
+        var committed = Sum(metrics, "dotnet_gc_last_collection_memory_committed_size_bytes");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"memory, {label}: RSS {gateway.ResidentBytes / 1e6:F0} MB, managed heap {heap / 1e6:F0} MB (GC committed {committed / 1e6:F0} MB), {gateway.Threads} threads");
+    }
+
+    private static double Sum(string metrics, string name) => metrics.Split('\n')
+        .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
+        .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    /// <summary>AAA, AAB, ...: valid, distinct tickers the simulator quotes.</summary>
+    private static string Ticker(int i) => string.Concat((char)('A' + i / 676 % 26), (char)('A' + i / 26 % 26), (char)('A' + i % 26));
+}
