@@ -43,8 +43,14 @@ public sealed class QuoteSubscriptionHub(
     /// <summary>How often a symbol whose subscription was found silent is read from its grain until the stream is back.</summary>
     public static TimeSpan BridgePeriod { get; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Stream deliveries after which a re-made subscription counts as working again.</summary>
-    private const int BridgeUntilStreamDelivers = 3;
+    /// <summary>Bridge ticks in a second: the window in which the stream must deliver steadily.</summary>
+    private const int BridgeSteadyTicks = 20;
+
+    /// <summary>The least time a bridge runs: the stream's queues take several seconds to settle after a silo dies.</summary>
+    private static readonly TimeSpan BridgeAtLeast = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most time a bridge runs; a stream still silent after it is found again by the next pass.</summary>
+    private static readonly TimeSpan BridgeAtMost = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a bridged symbol's grain may hold still before it counts as quiet and the bridge ends.</summary>
     private static readonly TimeSpan BridgeWhileQuietFor = TimeSpan.FromSeconds(2);
@@ -155,6 +161,7 @@ public sealed class QuoteSubscriptionHub(
         private volatile bool _broken;
         private QuoteUpdate? _latest;
         private long _streamDeliveries;
+        private long _lastStreamVersion;
         private long _streamDeliveriesAtLastCheck;
         private int _bridging;
 
@@ -240,9 +247,10 @@ public sealed class QuoteSubscriptionHub(
         }
 
         /// <summary>
-        /// After a silo dies, a re-made subscription can stay silent for several seconds more, until the stream's
-        /// queues have moved to the survivors. Meanwhile the listeners are fed by asking the grain, every
-        /// <see cref="BridgePeriod"/>, until the stream delivers again or the grain stops moving (a quiet symbol).
+        /// After a silo dies, a re-made subscription can stay silent, or deliver in fits, for several seconds more,
+        /// until the stream's queues have settled on the survivors. Meanwhile the listeners are fed by asking the grain
+        /// every <see cref="BridgePeriod"/>: for at least five seconds, then until the stream delivers steadily and is
+        /// not behind the grain, the grain stops moving (a quiet symbol), or thirty seconds have passed.
         /// </summary>
         private void StartBridging()
         {
@@ -251,17 +259,29 @@ public sealed class QuoteSubscriptionHub(
             {
                 try
                 {
-                    var deliveriesAtStart = Interlocked.Read(ref _streamDeliveries);
-                    var lastMoved = hub._time.GetTimestamp();
+                    var started = hub._time.GetTimestamp();
+                    var lastMoved = started;
+                    long grainVersion = 0;
+                    var window = new Queue<long>();
                     var grain = hub._client.GetGrain<ISymbolGrain>(symbol);
-                    while (!_retired && Interlocked.Read(ref _streamDeliveries) - deliveriesAtStart < BridgeUntilStreamDelivers
-                        && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor)
+                    while (!_retired && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor && hub._time.GetElapsedTime(started) < BridgeAtMost)
                     {
+                        // The stream counts as back once, over the last second, it delivered and was not behind the
+                        // grain: while queues move it can deliver a few events and fall silent again.
+                        window.Enqueue(Interlocked.Read(ref _streamDeliveries));
+                        if (window.Count > BridgeSteadyTicks) window.Dequeue();
+                        if (hub._time.GetElapsedTime(started) >= BridgeAtLeast && window.Count == BridgeSteadyTicks
+                            && window.Last() > window.Peek() && Interlocked.Read(ref _lastStreamVersion) >= grainVersion)
+                        {
+                            break;
+                        }
+
                         await Task.Delay(BridgePeriod, hub._time);
                         try
                         {
-                            if (await grain.GetLatestAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > (Latest?.Version ?? 0))
+                            if (await grain.GetLatestAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > grainVersion)
                             {
+                                grainVersion = latest.Version;
                                 lastMoved = hub._time.GetTimestamp();
                                 Deliver(latest, fromStream: false);
                             }
@@ -380,7 +400,12 @@ public sealed class QuoteSubscriptionHub(
             // Listeners are called under the lock so that each sees versions in order; they must not block.
             lock (_gate)
             {
-                if (fromStream) _streamDeliveries++;
+                if (fromStream)
+                {
+                    _streamDeliveries++;
+                    if (update.Version > _lastStreamVersion) _lastStreamVersion = update.Version;
+                }
+
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);
