@@ -29,7 +29,7 @@ public sealed class QuoteSubscriptionHub(
     ILogger<QuoteSubscriptionHub> logger) : BackgroundService
 {
     /// <summary>How long an update the grain has published may be in flight before its absence means silence.</summary>
-    public static TimeSpan SilenceGrace { get; } = TimeSpan.FromSeconds(1);
+    public static TimeSpan SilenceGrace { get; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// How long a healing pass waits for one grain. A call to a grain whose silo just died can hang until Orleans'
@@ -163,6 +163,7 @@ public sealed class QuoteSubscriptionHub(
         private long _streamDeliveries;
         private long _lastStreamVersion;
         private long _streamDeliveriesAtLastCheck;
+        private long _grainVersionAtLastCheck;
         private int _bridging;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
@@ -239,7 +240,12 @@ public sealed class QuoteSubscriptionHub(
                 StartBridging();
             }
 
-            if (!force) _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
+            if (!force)
+            {
+                _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
+                if (snapshot is not null) _grainVersionAtLastCheck = snapshot.Version;
+            }
+
             if (snapshot is not null)
             {
                 Deliver(snapshot, fromStream: false);
@@ -309,18 +315,20 @@ public sealed class QuoteSubscriptionHub(
         }
 
         /// <summary>
-        /// Silent: since the last check the stream delivered nothing, yet the grain holds a newer version. A version
+        /// Silent: since the last pass the stream delivered nothing, yet the grain published a newer version. A version
         /// the grain published just now may still be in flight, so a young one gets the grace before it counts.
         /// </summary>
         private async Task<bool> IsSilentAsync(QuoteUpdate? snapshot, long deliveriesBefore, CancellationToken cancellationToken)
         {
-            if (snapshot is null || deliveriesBefore != _streamDeliveriesAtLastCheck) return false;
-            if (snapshot.Version <= (Latest?.Version ?? 0)) return false;
+            if (snapshot is null || deliveriesBefore != _streamDeliveriesAtLastCheck || snapshot.Version <= _grainVersionAtLastCheck) return false;
+
+            // The listeners are fed from the grain while the hub looks closer: a user must not wait for the verdict.
+            StartBridging();
             var age = hub._time.GetUtcNow() - snapshot.Quote.ReceivedAt;
             if (age < SilenceGrace)
             {
                 await Task.Delay(SilenceGrace - age, hub._time, cancellationToken);
-                if (Interlocked.Read(ref _streamDeliveries) != deliveriesBefore || snapshot.Version <= (Latest?.Version ?? 0)) return false;
+                if (Interlocked.Read(ref _streamDeliveries) != deliveriesBefore) return false;
             }
 
             return true;
@@ -387,6 +395,7 @@ public sealed class QuoteSubscriptionHub(
 
                 _broken = false;
                 _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
+                _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Latest?.Version ?? 0);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -108,7 +108,7 @@ public sealed record QuoteClusterOptions
     public TimeSpan IngestKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan IngestReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
     public bool IngestAutoStart { get; init; } = true;
-    public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`), required in Redis mode.</summary>
     public string? RedisConnectionString { get; init; }
     /// <summary>Redis's password, kept apart from the connection string so it can come from a Secret.</summary>
