@@ -13,21 +13,15 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null) => fixture.QuoteNow(symbol, bid, exchangeOffset);
-
-    private ISymbolGrain Grain(string symbol) => fixture.Grain(symbol);
-
-    private Task StoredBidAsync(string symbol, double bid) => fixture.StoredBidAsync(symbol, bid);
-
     [Fact]
     public async Task A_trailing_write_whose_flush_fails_is_sent_by_the_storage_sweep()
     {
-        var grain = Grain("TRAIL");
-        await grain.ApplyAsync(QuoteNow("TRAIL", 100), 1);
-        await StoredBidAsync("TRAIL", 100);
+        var grain = fixture.Grain("TRAIL");
+        await grain.ApplyAsync(fixture.QuoteNow("TRAIL", 100), 1);
+        await fixture.StoredBidAsync("TRAIL", 100);
 
         // The last quote before the close waits for its interval, and the timer's flush of it fails.
-        await grain.ApplyAsync(QuoteNow("TRAIL", 101), 1);
+        await grain.ApplyAsync(fixture.QuoteNow("TRAIL", 101), 1);
         Assert.True((await grain.GetWriteStatsAsync()).WritePending);
         fixture.Fault.Fail("TRAIL");
         await Eventually.Until(
@@ -42,15 +36,15 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
         // No new quote comes, no stop: only the ingest grain's periodic sweep asks again, and must get it written.
         fixture.Time.Advance(TimeSpan.FromSeconds(2));
         await grain.EnsureStoredAsync();
-        await StoredBidAsync("TRAIL", 101);
+        await fixture.StoredBidAsync("TRAIL", 101);
         Assert.False((await grain.GetWriteStatsAsync()).WritePending);
     }
 
     [Fact]
     public async Task A_grain_that_comes_back_answers_with_its_latest_quote()
     {
-        var grain = Grain("BACK");
-        await grain.ApplyAsync(QuoteNow("BACK", 50), 1);
+        var grain = fixture.Grain("BACK");
+        await grain.ApplyAsync(fixture.QuoteNow("BACK", 50), 1);
         var before = await grain.GetLatestAsync();
 
         await grain.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
@@ -63,22 +57,22 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task One_future_dated_exchange_time_does_not_freeze_the_symbol()
     {
-        var grain = Grain("FUTURE");
-        await grain.ApplyAsync(QuoteNow("FUTURE", 10, exchangeOffset: TimeSpan.FromDays(365)), 1);
+        var grain = fixture.Grain("FUTURE");
+        await grain.ApplyAsync(fixture.QuoteNow("FUTURE", 10, exchangeOffset: TimeSpan.FromDays(365)), 1);
         fixture.Time.Advance(TimeSpan.FromMilliseconds(50));
-        await grain.ApplyAsync(QuoteNow("FUTURE", 11), 1);
+        await grain.ApplyAsync(fixture.QuoteNow("FUTURE", 11), 1);
         Assert.Equal(11, (await grain.GetLatestAsync())!.Quote.Bid);
 
         // A real quote a moment older than one just accepted is still dropped: the bound is on the future only.
-        await grain.ApplyAsync(QuoteNow("FUTURE", 12, exchangeOffset: TimeSpan.FromSeconds(-1)), 1);
+        await grain.ApplyAsync(fixture.QuoteNow("FUTURE", 12, exchangeOffset: TimeSpan.FromSeconds(-1)), 1);
         Assert.Equal(11, (await grain.GetLatestAsync())!.Quote.Bid);
     }
 
     [Fact]
     public async Task The_same_quote_delivered_again_makes_no_new_version()
     {
-        var grain = Grain("AGAIN");
-        var quote = QuoteNow("AGAIN", 20);
+        var grain = fixture.Grain("AGAIN");
+        var quote = fixture.QuoteNow("AGAIN", 20);
         await grain.ApplyAsync(quote, 1);
         var first = await grain.GetLatestAsync();
         await grain.ApplyAsync(quote, 0);
@@ -95,12 +89,12 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
         var symbols = healthy.Prepend(failing).ToArray();
         foreach (var symbol in symbols)
         {
-            await Grain(symbol).ApplyAsync(QuoteNow(symbol, 1), 1);
-            await StoredBidAsync(symbol, 1);
+            await fixture.Grain(symbol).ApplyAsync(fixture.QuoteNow(symbol, 1), 1);
+            await fixture.StoredBidAsync(symbol, 1);
         }
 
         // Each now holds a trailing write that only the stop's flush can send; the failing one's flush fails.
-        foreach (var symbol in symbols) await Grain(symbol).ApplyAsync(QuoteNow(symbol, 2), 1);
+        foreach (var symbol in symbols) await fixture.Grain(symbol).ApplyAsync(fixture.QuoteNow(symbol, 2), 1);
         fixture.Fault.Fail(failing);
         var ingest = fixture.Cluster.Client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey);
         await ingest.AddSymbolsAsync(symbols);
@@ -125,7 +119,7 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
         foreach (var symbol in healthy)
         {
             // The ingest grain primes symbols it is given, so the latest may be its snapshot rather than bid 2.
-            Assert.Equal((await Grain(symbol).GetLatestAsync())!.Quote, fixture.Store.LastWritten(symbol));
+            Assert.Equal((await fixture.Grain(symbol).GetLatestAsync())!.Quote, fixture.Store.LastWritten(symbol));
         }
     }
 }

@@ -61,23 +61,17 @@ public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFi
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private Quote QuoteNow(string symbol, double bid, TimeSpan? exchangeOffset = null) => fixture.QuoteNow(symbol, bid, exchangeOffset);
-
-    private ISymbolGrain Grain(string symbol) => fixture.Grain(symbol);
-
-    private Task StoredBidAsync(string symbol, double bid) => fixture.StoredBidAsync(symbol, bid);
-
     [Fact]
     public async Task A_burst_is_written_once_at_once_and_its_last_quote_on_the_trailing_edge()
     {
-        var grain = Grain("BURST");
-        await grain.ApplyAsync(QuoteNow("BURST", 100), 1);
+        var grain = fixture.Grain("BURST");
+        await grain.ApplyAsync(fixture.QuoteNow("BURST", 100), 1);
         Assert.Equal(1, (await grain.GetWriteStatsAsync()).WritesSent);
 
         for (var i = 1; i <= 9; i++)
         {
             fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
-            await grain.ApplyAsync(QuoteNow("BURST", 100 + i), 3);
+            await grain.ApplyAsync(fixture.QuoteNow("BURST", 100 + i), 3);
         }
 
         var during = await grain.GetWriteStatsAsync();
@@ -87,16 +81,16 @@ public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFi
 
         fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
         await Eventually.Until(grain.GetWriteStatsAsync, s => s.WritesSent == 2 && !s.WritePending, Wait, "the trailing-edge write");
-        await StoredBidAsync("BURST", 109);
+        await fixture.StoredBidAsync("BURST", 109);
     }
 
     [Fact]
     public async Task A_steady_stream_is_written_at_most_once_per_interval()
     {
-        var grain = Grain("STEADY");
+        var grain = fixture.Grain("STEADY");
         for (var i = 0; i < 200; i++)
         {
-            await grain.ApplyAsync(QuoteNow("STEADY", 50 + i * 0.01), 1);
+            await grain.ApplyAsync(fixture.QuoteNow("STEADY", 50 + i * 0.01), 1);
             fixture.Time.Advance(TimeSpan.FromMilliseconds(50));
         }
 
@@ -104,15 +98,15 @@ public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFi
         var stats = await Eventually.Until(grain.GetWriteStatsAsync, s => !s.WritePending, Wait, "the last pending write");
         Assert.InRange(stats.WritesSent, 10, 11);
         Assert.Equal(200, stats.Updates);
-        await StoredBidAsync("STEADY", 50 + 199 * 0.01);
+        await fixture.StoredBidAsync("STEADY", 50 + 199 * 0.01);
     }
 
     [Fact]
     public async Task An_older_exchange_timestamp_never_overwrites_a_newer_one()
     {
-        var grain = Grain("ORDER");
-        await grain.ApplyAsync(QuoteNow("ORDER", 10, TimeSpan.FromSeconds(2)), 1);
-        await grain.ApplyAsync(QuoteNow("ORDER", 5, TimeSpan.FromSeconds(1)), 2);
+        var grain = fixture.Grain("ORDER");
+        await grain.ApplyAsync(fixture.QuoteNow("ORDER", 10, TimeSpan.FromSeconds(2)), 1);
+        await grain.ApplyAsync(fixture.QuoteNow("ORDER", 5, TimeSpan.FromSeconds(1)), 2);
 
         var latest = await grain.GetLatestAsync();
         Assert.Equal(10, latest!.Quote.Bid);
@@ -124,10 +118,10 @@ public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFi
     [Fact]
     public async Task A_quote_without_a_trade_keeps_the_last_trade_price()
     {
-        var grain = Grain("TRADE");
-        await grain.ApplyAsync(QuoteNow("TRADE", 10) with { LastPrice = 10.01 }, 1);
+        var grain = fixture.Grain("TRADE");
+        await grain.ApplyAsync(fixture.QuoteNow("TRADE", 10) with { LastPrice = 10.01 }, 1);
         fixture.Time.Advance(TimeSpan.FromMilliseconds(10));
-        await grain.ApplyAsync(QuoteNow("TRADE", 11), 1);
+        await grain.ApplyAsync(fixture.QuoteNow("TRADE", 11), 1);
         var latest = await grain.GetLatestAsync();
         Assert.Equal(11, latest!.Quote.Bid);
         Assert.Equal(10.01, latest.Quote.Price);
@@ -136,17 +130,17 @@ public class SymbolGrainThrottleTests(FakeTimeClusterFixture fixture) : IClassFi
     [Fact]
     public async Task Versions_only_grow()
     {
-        var grain = Grain("VERSION");
-        await grain.ApplyAsync(QuoteNow("VERSION", 1), 1);
+        var grain = fixture.Grain("VERSION");
+        await grain.ApplyAsync(fixture.QuoteNow("VERSION", 1), 1);
         var first = (await grain.GetLatestAsync())!.Version;
-        await grain.ApplyAsync(QuoteNow("VERSION", 2), 1);
+        await grain.ApplyAsync(fixture.QuoteNow("VERSION", 2), 1);
         Assert.True((await grain.GetLatestAsync())!.Version > first);
     }
 
     [Fact]
     public async Task A_grain_keyed_by_an_invalid_symbol_refuses_with_a_message_naming_it()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => Grain("bad$").GetLatestAsync());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => fixture.Grain("bad$").GetLatestAsync());
         Assert.Contains("'bad$'", error.Message);
     }
 
