@@ -15,8 +15,6 @@ namespace QuoteCluster.Api;
 /// </remarks>
 public static class StreamApi
 {
-    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
-
     public static IEndpointRouteBuilder MapStreamApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/stream/prices", StreamPricesAsync).WithTags("Streaming")
@@ -34,38 +32,18 @@ public static class StreamApi
         using var lease = await request.AdmitAsync(context, connections);
         if (lease is null) return;
 
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
         var stop = context.RequestAborted;
         var connection = new LiveConnection(request.MaxHz);
         var subscriptions = new List<IAsyncDisposable>();
         try
         {
-            // Browsers reconnect after a drop; a second is soon enough and spares a restarting gateway a stampede.
-            await response.WriteAsync("retry: 1000\n\n", stop);
-            await response.Body.FlushAsync(stop);
+            await ServerSentEventStream.BeginAsync(context.Response, stop);
             foreach (var symbol in request.Symbols)
             {
                 subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
             }
 
-            while (!stop.IsCancellationRequested)
-            {
-                var updates = await connection.TakeAsync(options.SseKeepAlive, stop);
-                if (updates.Count == 0)
-                {
-                    await response.Body.WriteAsync(KeepAlive, stop);
-                }
-
-                foreach (var update in updates)
-                {
-                    await response.Body.WriteAsync(encoded.ServerSentEvent(update), stop);
-                }
-
-                await response.Body.FlushAsync(stop);
-            }
+            await ServerSentEventStream.SendUpdatesAsync(context.Response, connection, encoded, options.SseKeepAlive, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

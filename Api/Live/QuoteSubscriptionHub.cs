@@ -418,7 +418,7 @@ public sealed class QuoteSubscriptionHub(
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);
-                QuoteClusterMetrics.QuoteLatency.Record(Math.Max(0, (hub._time.GetUtcNow() - update.Quote.ReceivedAt).TotalSeconds));
+                QuoteClusterMetrics.QuoteLatency.Record(QuoteLatency.Since(update.Quote, hub._time.GetUtcNow()).TotalSeconds);
                 foreach (var listener in _listeners)
                 {
                     listener.OnQuote(update);

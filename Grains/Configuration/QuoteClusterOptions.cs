@@ -103,6 +103,9 @@ public sealed record QuoteClusterOptions
     /// </summary>
     public int SimulatedUniverse { get; init; }
     public TimeSpan IngestBatchInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often each stream queue's pulling agent reads its queue: on average half of it is every update's wait.</summary>
+    public TimeSpan StreamPollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
     public int WriterPartitions { get; init; } = 4;
     public TimeSpan StorageResendAfter { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan IngestKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -41,7 +41,7 @@ public static class QuoteClusterMetrics
         "quotecluster.feed.reconnects", "{reconnect}", "Market-data feed reconnects, by cause.");
 
     public static readonly Histogram<double> QuoteLatency = Meter.CreateHistogram(
-        "quotecluster.quote.latency", "s", "Time from a quote's receipt at the ingest grain to its arrival at a gateway.",
+        "quotecluster.quote.latency", "s", "Time from a quote's exchange timestamp, stamped by the feed at sending, to its arrival at a gateway.",
         tags: null,
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 

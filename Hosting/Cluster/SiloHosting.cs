@@ -67,7 +67,7 @@ public static class SiloHosting
             streams.ConfigurePullingAgent(agent => agent.Configure(o =>
             {
                 // The defaults (one event per 100 ms poll) add about 200 ms to every update; quotes need less.
-                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+                o.GetQueueMsgsTimerPeriod = options.StreamPollInterval;
                 o.BatchContainerBatchSize = 256;
             }));
 

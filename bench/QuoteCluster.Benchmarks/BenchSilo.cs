@@ -18,13 +18,20 @@ internal static class BenchSilo
     /// </summary>
     private static readonly (string Key, string Value)[] Defaults = [("MARKET_FEED", "simulated")];
 
-    /// <summary>The settings as the product reads them: <see cref="Defaults"/>, then the run's own (which win).</summary>
+    /// <summary>
+    /// The settings as the product reads them: <see cref="Defaults"/>, then the environment (so a knob such as
+    /// INGEST_BATCH_INTERVAL_MS can be tried without a rebuild), then the run's own (which win).
+    /// </summary>
     public static QuoteClusterOptions Options(params (string Key, string Value)[] settings)
     {
-        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in Defaults.Concat(settings)) merged[key] = value;
-        return QuoteClusterSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(merged).Build())
-            with { SiloPort = FreePort(), GatewayPort = FreePort() };
+        static IEnumerable<KeyValuePair<string, string?>> Pairs(IEnumerable<(string Key, string Value)> pairs) =>
+            pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value));
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(Pairs(Defaults))
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(Pairs(settings))
+            .Build();
+        return QuoteClusterSettings.Load(configuration) with { SiloPort = FreePort(), GatewayPort = FreePort() };
     }
 
     /// <summary>Monitors exactly these symbols, with MAX_SYMBOLS set to their count so the feed's limit admits a run of any size.</summary>

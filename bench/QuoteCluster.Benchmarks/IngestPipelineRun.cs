@@ -80,6 +80,6 @@ internal static class IngestPipelineRun
     private sealed class LatencyListener(LatencyHistogram histogram) : IQuoteListener
     {
         public void OnQuote(QuoteUpdate update) =>
-            histogram.Record((DateTimeOffset.UtcNow - update.Quote.ReceivedAt).TotalMilliseconds);
+            histogram.Record(QuoteLatency.Since(update.Quote, DateTimeOffset.UtcNow).TotalMilliseconds);
     }
 }

@@ -38,33 +38,6 @@ internal static class BareWebSocketServer
         await app.RunAsync();
     }
 
-    /// <summary>The load tool's side: this same executable, in server mode, with the gateway's GC setting.</summary>
-    public static async Task<ServerProcess> StartAsync()
-    {
-        var port = ServerProcess.FreePort();
-        var start = new ProcessStartInfo("dotnet", [typeof(BareWebSocketServer).Assembly.Location, Flag, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") ?? "1" },
-        };
-        var server = new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start the bare server"), new Uri($"http://127.0.0.1:{port}"));
-        using var probe = new HttpClient { BaseAddress = server.Address };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                await probe.GetAsync("/");
-                return server;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        await server.DisposeAsync();
-        throw new TimeoutException("the bare WebSocket server did not start within 30 s");
-    }
+    /// <summary>The load tool's side: this same executable in server mode, under the Api's runtime settings.</summary>
+    public static Task<ServerProcess> StartAsync(string apiDll) => ServerProcess.StartSiblingAsync(apiDll, "/", Flag);
 }

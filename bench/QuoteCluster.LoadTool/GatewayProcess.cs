@@ -29,9 +29,10 @@ internal sealed class GatewayProcess(Process process, Uri address) : ServerProce
                 ["ORLEANS_GATEWAY_PORT"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["ORLEANS_DASHBOARD"] = "0",
                 ["Logging__LogLevel__Default"] = "Warning",
-                ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") ?? "1",
             },
         };
+        // The Api's own GC settings unless GATEWAY_GC_SERVER=0|1 asks for a comparison.
+        if (Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") is { } server) start.Environment["DOTNET_gcServer"] = server;
         foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
         {
             if (value is null) start.Environment.Remove(name);

@@ -45,7 +45,7 @@ internal sealed class LoadClients(Uri gateway, string token, int latencySampleEv
         }
     }
 
-    /// <summary>An SSE client; latency from the quote's receipt by the ingest grain's feed (`receivedAt`).</summary>
+    /// <summary>An SSE client; latency from the quote's exchange time (`ts`), which the feed stamps when it sends.</summary>
     public async Task RunSseAsync(string symbols, CancellationToken stop)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/stream/prices?symbols={symbols}");
@@ -61,7 +61,7 @@ internal sealed class LoadClients(Uri gateway, string token, int latencySampleEv
             Interlocked.Increment(ref _messages);
             if (Interlocked.Increment(ref _seen) % latencySampleEvery != 0) continue;
             using var quote = JsonDocument.Parse(line.AsMemory(6));
-            Sample(quote.RootElement.GetProperty("receivedAt").GetDateTimeOffset());
+            Sample(quote.RootElement.GetProperty("ts").GetDateTimeOffset());
         }
     }
 

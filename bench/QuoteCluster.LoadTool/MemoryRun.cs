@@ -16,7 +16,6 @@ internal static class MemoryRun
         var settings = new Dictionary<string, string?>
         {
             ["ORLEANS_DASHBOARD"] = Environment.GetEnvironmentVariable("ORLEANS_DASHBOARD"),
-            ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER"),
             ["SIMULATED_QUOTES_PER_SEC"] = null,
         };
         if (symbols != 20)

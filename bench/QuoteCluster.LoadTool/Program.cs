@@ -4,8 +4,10 @@ using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
-// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 2000] [--idle-only] [--smoke]
+// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 220] [--rounds 3] [--idle-only | --load-only] [--smoke]
 //        ... -- --memory [--symbols 20] [--clients 0] [--smoke]: resident memory and managed heap of the embedded default as it ships
+// Latency is one measure throughout: from the quote's exchange timestamp, which the feed stamps when it sends, to the
+// client reading it. Each load round runs against the gateway and then against the floor (FloorServer).
 // --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
 // only to prove that the tool still runs; it exits 1 when a client fails. Any run exits 1 when no message reaches the clients.
 if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
@@ -14,11 +16,18 @@ if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
     return 0;
 }
 
+if (args.Length == 4 && args[0] == FloorServer.Flag)
+{
+    await FloorServer.RunAsync(double.Parse(args[1], CultureInfo.InvariantCulture), args[2].Split(','), int.Parse(args[3], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var smoke = args.Contains("--smoke");
 var clients = int.Parse(Argument("--clients", smoke ? "10" : "1000"), CultureInfo.InvariantCulture);
 var symbolCount = int.Parse(Argument("--symbols", smoke ? "5" : "20"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(Argument("--seconds", smoke ? "2" : "15"), CultureInfo.InvariantCulture);
-var rate = double.Parse(Argument("--rate", smoke ? "200" : "2000"), CultureInfo.InvariantCulture);
+var rate = double.Parse(Argument("--rate", smoke ? "200" : "220"), CultureInfo.InvariantCulture);
+var rounds = int.Parse(Argument("--rounds", smoke ? "1" : "3"), CultureInfo.InvariantCulture);
 var apiDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Api", "bin", "Release", "net10.0", "QuoteCluster.Api.dll");
 apiDll = Path.GetFullPath(Argument("--api", apiDll));
 if (!File.Exists(apiDll))
@@ -43,25 +52,68 @@ try
     Console.WriteLine($"gateway: the Api's embedded default (silo + Alpaca simulator at {rate} quotes/s in process), {symbolCount} symbols; load tool in another process on the same machine");
     await using var gateway = await GatewayProcess.StartAsync(apiDll, rate, clients * 2);
     var load = new LoadClients(gateway.Address, GatewayProcess.Token, latencySampleEvery: 50);
-    var symbols = string.Join(',', (await load.IngestedSymbolsAsync()).Take(symbolCount));
+    var ingested = await load.IngestedSymbolsAsync();
+    var symbols = string.Join(',', ingested.Take(symbolCount));
 
     // 1. Memory per idle connection: WebSockets that subscribe to nothing, against the gateway and, side by side, against
     // bare Kestrel (the framework's own floor). Resident memory also moves with the collector's budgets, which grow with
     // the first connections' set-up garbage; the marginal cost between a quarter and all of the connections leaves that
     // one-off growth out.
+    if (!args.Contains("--load-only")) await MeasureIdleSideBySideAsync(gateway, load);
+    if (args.Contains("--idle-only")) return 0;
+    await Task.Delay(Pause(3));
+
+    // 2. Throughput and latency, side by side with the floor: the same clients against the gateway, then against a bare
+    // in-process broadcast through the gateway's own frames, encoder and Kestrel, in alternating rounds so drift in the
+    // machine touches both alike. The floor is what the machine and the framework cost; ours ÷ floor is the cluster's.
+    // Its feed spreads the rate over every symbol the gateway ingests, as the gateway's feed does.
+    await using var floorServer = await FloorServer.StartAsync(apiDll, rate, ingested);
+    var floorLoad = new LoadClients(floorServer.Address, "none", latencySampleEvery: 50);
+    var ourRounds = new List<LoadResult>();
+    var floorRounds = new List<LoadResult>();
+    for (var round = 1; round <= rounds; round++)
+    {
+        ourRounds.Add(await MeasureLoadAsync($"round {round}, gateway", gateway, load, symbols));
+        floorRounds.Add(await MeasureLoadAsync($"round {round}, floor  ", floorServer, floorLoad, symbols));
+    }
+
+    var oursMedian = LoadResult.Median(ourRounds);
+    var floorMedian = LoadResult.Median(floorRounds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"latency, median of {rounds} rounds: gateway p50 {oursMedian.P50:F1} ms / p99 {oursMedian.P99:F1} ms; floor p50 {floorMedian.P50:F1} ms / p99 {floorMedian.P99:F1} ms; " +
+        $"gateway ÷ floor = {oursMedian.P50 / floorMedian.P50:F2} at p50, {oursMedian.P99 / floorMedian.P99:F2} at p99"));
+
+    // Nothing measured fails any run; a failed client fails the smoke, where ten clients on loopback have no excuse.
+    var measuredNothing = ourRounds.Concat(floorRounds).Any(r => r.PerSecond <= 0);
+    var failed = ourRounds.Concat(floorRounds).FirstOrDefault(r => r.FirstFailure is not null);
+    var clientsFailed = smoke && failed is not null;
+    if (measuredNothing) Console.Error.WriteLine("FAILED: in some round no message reached the clients");
+    if (clientsFailed) Console.Error.WriteLine($"FAILED: {failed!.Failed} of {clients} clients failed, the first with: {failed.FirstFailure}");
+    if (measuredNothing || clientsFailed) return 1;
+    if (smoke) Console.WriteLine("smoke: the load tool ran; every client ran and messages reached them, from the gateway and from the floor");
+    return 0;
+}
+catch (Exception e) when (smoke)
+{
+    Console.Error.WriteLine($"smoke: the load tool failed: {e}");
+    return 1;
+}
+
+async Task MeasureIdleSideBySideAsync(ServerProcess gateway, LoadClients load)
+{
     await Task.Delay(Pause(5));
     var ours = await MeasureIdleAsync("gateway", gateway, load, clients);
-    await using (var bare = await BareWebSocketServer.StartAsync())
+    await using (var bare = await BareWebSocketServer.StartAsync(apiDll))
     {
         var floor = await MeasureIdleAsync("bare Kestrel", bare, new LoadClients(bare.Address, "none", latencySampleEvery: 50), clients);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"idle: marginal KB per connection, gateway ÷ bare Kestrel = {ours / floor:F2} (the gateway adds {ours - floor:F1} KB)"));
     }
+}
 
-    if (args.Contains("--idle-only")) return 0;
-    await Task.Delay(Pause(3));
-
-    // 2. Throughput and latency: half SSE, half WebSocket, each on all the symbols.
+// One round of load: half SSE, half WebSocket clients, each on all the symbols, counted over the window after a warm-up.
+async Task<LoadResult> MeasureLoadAsync(string name, ServerProcess server, LoadClients load, string symbols)
+{
     using var stop = new CancellationTokenSource();
     var running = new List<Task>();
     for (var i = 0; i < clients; i++)
@@ -81,26 +133,15 @@ try
     await Task.Delay(TimeSpan.FromSeconds(seconds));
     var perSecond = (load.Messages - startMessages) / clock.Elapsed.TotalSeconds;
     var (p50, p99, samples) = load.Latency();
-    var loaded = gateway.ResidentBytes;
+    var loaded = server.ResidentBytes;
     await stop.CancelAsync();
     await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    var failed = running.Count(t => t.IsFaulted);
+    var failedTasks = running.Where(t => t.IsFaulted).ToList();
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"load: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0.#} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), gateway RSS {loaded / 1e6:F0} MB, {failed} clients failed"));
-    // Nothing measured fails any run; a failed client fails the smoke, where ten clients on loopback have no excuse.
-    var measuredNothing = perSecond <= 0;
-    var clientsFailed = smoke && failed > 0;
-    if (measuredNothing) Console.Error.WriteLine("FAILED: no message reached the clients");
-    if (clientsFailed) Console.Error.WriteLine($"FAILED: {failed} of {clients} clients failed, the first with: {running.First(t => t.IsFaulted).Exception!.GetBaseException().Message}");
-    if (measuredNothing || clientsFailed) return 1;
-    if (smoke) Console.WriteLine("smoke: the load tool ran; every client ran and messages reached them");
-    return 0;
-}
-catch (Exception e) when (smoke)
-{
-    Console.Error.WriteLine($"smoke: the load tool failed: {e}");
-    return 1;
+        $"load, {name}: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0.#} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), server RSS {loaded / 1e6:F0} MB, {failedTasks.Count} clients failed"));
+    await Task.Delay(Pause(2));
+    return new LoadResult(perSecond, p50, p99, failedTasks.Count, failedTasks.FirstOrDefault()?.Exception!.GetBaseException().Message);
 }
 
 async Task<double> MeasureIdleAsync(string name, ServerProcess server, LoadClients load, int clients)
@@ -149,4 +190,14 @@ string Argument(string name, string fallback)
 {
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}
+
+internal sealed record LoadResult(double PerSecond, double P50, double P99, int Failed, string? FirstFailure)
+{
+    public static LoadResult Median(IReadOnlyList<LoadResult> rounds)
+    {
+        static double Middle(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        return new LoadResult(Middle(rounds.Select(r => r.PerSecond)), Middle(rounds.Select(r => r.P50)), Middle(rounds.Select(r => r.P99)),
+            rounds.Max(r => r.Failed), rounds.Select(r => r.FirstFailure).FirstOrDefault(f => f is not null));
+    }
 }

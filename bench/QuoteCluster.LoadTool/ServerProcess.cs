@@ -40,6 +40,48 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
         process.Dispose();
     }
 
+    /// <summary>Waits until <paramref name="path"/> answers at all (any status), 30 s at most; a server that never does is killed.</summary>
+    public async Task WaitUntilServingAsync(string path)
+    {
+        using var probe = new HttpClient { BaseAddress = Address };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await probe.GetAsync(path);
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        await DisposeAsync();
+        throw new TimeoutException($"the server at {Address} did not start within 30 s");
+    }
+
+    /// <summary>
+    /// This executable in a server mode, under the Api's runtime settings (its runtimeconfig: the GC and the rest), so a
+    /// floor it is compared with runs exactly as the gateway does. GATEWAY_GC_SERVER=0|1 overrides the GC of both.
+    /// </summary>
+    public static async Task<ServerProcess> StartSiblingAsync(string apiDll, string readyPath, params string[] arguments)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet",
+            ["exec", "--runtimeconfig", Path.ChangeExtension(apiDll, ".runtimeconfig.json"), typeof(ServerProcess).Assembly.Location,
+             .. arguments, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") is { } server) start.Environment["DOTNET_gcServer"] = server;
+        var process = new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {arguments[0]}"), new Uri($"http://127.0.0.1:{port}"));
+        await process.WaitUntilServingAsync(readyPath);
+        return process;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
