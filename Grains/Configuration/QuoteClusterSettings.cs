@@ -74,6 +74,7 @@ public static class QuoteClusterSettings
             SimulatorSeed = reader.Integer("SIMULATOR_SEED", defaults.SimulatorSeed, int.MinValue, int.MaxValue),
             SimulatedUniverse = reader.Integer("SIMULATED_UNIVERSE", defaults.SimulatedUniverse, 0, 100_000),
             IngestBatchInterval = reader.Milliseconds("INGEST_BATCH_INTERVAL_MS", defaults.IngestBatchInterval, 1, 10_000),
+            StreamPollInterval = reader.Milliseconds("STREAM_POLL_INTERVAL_MS", defaults.StreamPollInterval, 1, 1_000),
             WriterPartitions = reader.Integer("WRITER_PARTITIONS", defaults.WriterPartitions, 1, 256),
             StorageResendAfter = reader.Seconds("STORAGE_RESEND_AFTER_S", defaults.StorageResendAfter, 1, 3600),
             IngestKeepAliveInterval = reader.Seconds("INGEST_KEEPALIVE_S", defaults.IngestKeepAliveInterval, 0.1, 3600),
@@ -89,7 +90,9 @@ public static class QuoteClusterSettings
             PodIp = reader.IpAddress("POD_IP"),
             SiloPort = reader.Integer("ORLEANS_SILO_PORT", defaults.SiloPort, 1, 65_535),
             GatewayPort = reader.Integer("ORLEANS_GATEWAY_PORT", defaults.GatewayPort, 1, 65_535),
-            Dashboard = reader.Flag("ORLEANS_DASHBOARD", defaults.Dashboard),
+            // The embedded default is one small process (docs/operations.md, Memory): the dashboard alone would take
+            // about 85 MB of it, so there it is asked for; Silo processes, where operators watch the cluster, serve it.
+            Dashboard = reader.Flag("ORLEANS_DASHBOARD", mode != ClusterMode.Embedded && defaults.Dashboard),
         };
 
         if (options.ReconnectBackoffMax < options.ReconnectBackoffBase)

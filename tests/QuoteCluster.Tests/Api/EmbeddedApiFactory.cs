@@ -25,6 +25,8 @@ public class EmbeddedApiFactory : WebApplicationFactory<QuoteCluster.Api.QuoteVi
         builder.UseSetting("ORLEANS_SILO_PORT", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("ORLEANS_GATEWAY_PORT", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SIMULATED_QUOTES_PER_SEC", "200");
+        // The route table and its auth are tested with the dashboard in it, as an operator who asks for it gets it.
+        builder.UseSetting("ORLEANS_DASHBOARD", "1");
     }
 }
 

@@ -26,6 +26,22 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void The_dashboard_is_served_by_cluster_processes_and_asked_for_on_the_embedded_default()
+    {
+        Assert.False(QuoteClusterTestCluster.Options().Dashboard, "the embedded default keeps to its memory budget");
+        Assert.True(QuoteClusterTestCluster.Options(("ORLEANS_DASHBOARD", "1")).Dashboard);
+        Assert.True(QuoteClusterTestCluster.Options(("CLUSTER_MODE", "localhost")).Dashboard);
+        Assert.False(QuoteClusterTestCluster.Options(("CLUSTER_MODE", "localhost"), ("ORLEANS_DASHBOARD", "0")).Dashboard);
+    }
+
+    [Fact]
+    public void Stream_poll_interval_is_read_and_bounded()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(3), QuoteClusterTestCluster.Options(("STREAM_POLL_INTERVAL_MS", "3")).StreamPollInterval);
+        Assert.Throws<InvalidConfigurationException>(() => QuoteClusterTestCluster.Options(("STREAM_POLL_INTERVAL_MS", "0")));
+    }
+
+    [Fact]
     public void Back_compat_names_apply_only_when_the_first_name_is_unset()
     {
         var legacy = QuoteClusterTestCluster.Options(("ALPACA_SYMBOLS", "aapl,msft"), ("FIRESTORE_TENANT_ID", "t1"), ("ALPACA_API_KEY", "k"));
