@@ -6,6 +6,8 @@ using QuoteCluster.LoadTool;
 
 // Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 220] [--rounds 3] [--idle-only | --load-only] [--smoke]
 //        ... -- --memory [--symbols 20] [--clients 0] [--smoke]: resident memory and managed heap of the embedded default as it ships
+//        ... -- --cluster 3 [--clients 2] [--rate 400] [--seconds 15] [--rounds 3] [--smoke]: latency through Redis, the
+//            simulator, 3 Silo processes and an Api (the Release builds of Silo, Api and tools/AlpacaSimulator.Host)
 // Latency is one measure throughout: from the quote's exchange timestamp, which the feed stamps when it sends, to the
 // client reading it. Each load round runs against the gateway and then against the floor (FloorServer).
 // --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
@@ -34,6 +36,14 @@ if (!File.Exists(apiDll))
 {
     Console.Error.WriteLine($"build the Api first (dotnet build -c Release Api): {apiDll} is missing");
     return 2;
+}
+
+if (args.Contains("--cluster"))
+{
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+    return await ClusterRun.RunAsync(apiDll, int.Parse(Argument("--cluster", "3"), CultureInfo.InvariantCulture),
+        int.Parse(Argument("--clients", "2"), CultureInfo.InvariantCulture), double.Parse(Argument("--rate", "400"), CultureInfo.InvariantCulture),
+        seconds, rounds, smoke);
 }
 
 if (args.Contains("--memory"))
@@ -73,8 +83,8 @@ try
     var floorRounds = new List<LoadResult>();
     for (var round = 1; round <= rounds; round++)
     {
-        ourRounds.Add(await MeasureLoadAsync($"round {round}, gateway", gateway, load, symbols));
-        floorRounds.Add(await MeasureLoadAsync($"round {round}, floor  ", floorServer, floorLoad, symbols));
+        ourRounds.Add(await LoadRound.RunAsync($"round {round}, gateway", gateway, load, clients, symbols, seconds, smoke));
+        floorRounds.Add(await LoadRound.RunAsync($"round {round}, floor  ", floorServer, floorLoad, clients, symbols, seconds, smoke));
     }
 
     var oursMedian = LoadResult.Median(ourRounds);
@@ -109,39 +119,6 @@ async Task MeasureIdleSideBySideAsync(ServerProcess gateway, LoadClients load)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"idle: marginal KB per connection, gateway ÷ bare Kestrel = {ours / floor:F2} (the gateway adds {ours - floor:F1} KB)"));
     }
-}
-
-// One round of load: half SSE, half WebSocket clients, each on all the symbols, counted over the window after a warm-up.
-async Task<LoadResult> MeasureLoadAsync(string name, ServerProcess server, LoadClients load, string symbols)
-{
-    using var stop = new CancellationTokenSource();
-    var running = new List<Task>();
-    for (var i = 0; i < clients; i++)
-    {
-        running.Add(i % 2 == 0
-            ? Task.Run(() => load.RunSseAsync(symbols, stop.Token))
-            : Task.Run(() => load.RunWebSocketAsync(symbols.Split(','), stop.Token)));
-        if (i % 50 == 49) await Task.Delay(50);
-    }
-
-    // Warm-up: the pause, and until messages reach the clients (30 s at most), so a slow start cannot empty the window.
-    await Task.Delay(Pause(5));
-    for (var waited = Stopwatch.StartNew(); load.Messages == 0 && waited.Elapsed < TimeSpan.FromSeconds(30);) await Task.Delay(50);
-    load.ResetLatency();
-    var startMessages = load.Messages;
-    var clock = Stopwatch.StartNew();
-    await Task.Delay(TimeSpan.FromSeconds(seconds));
-    var perSecond = (load.Messages - startMessages) / clock.Elapsed.TotalSeconds;
-    var (p50, p99, samples) = load.Latency();
-    var loaded = server.ResidentBytes;
-    await stop.CancelAsync();
-    await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    var failedTasks = running.Where(t => t.IsFaulted).ToList();
-
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"load, {name}: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbolCount} symbols: {perSecond:N0} client messages/s over {seconds:0.#} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), server RSS {loaded / 1e6:F0} MB, {failedTasks.Count} clients failed"));
-    await Task.Delay(Pause(2));
-    return new LoadResult(perSecond, p50, p99, failedTasks.Count, failedTasks.FirstOrDefault()?.Exception!.GetBaseException().Message);
 }
 
 async Task<double> MeasureIdleAsync(string name, ServerProcess server, LoadClients load, int clients)
@@ -190,14 +167,4 @@ string Argument(string name, string fallback)
 {
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-}
-
-internal sealed record LoadResult(double PerSecond, double P50, double P99, int Failed, string? FirstFailure)
-{
-    public static LoadResult Median(IReadOnlyList<LoadResult> rounds)
-    {
-        static double Middle(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
-        return new LoadResult(Middle(rounds.Select(r => r.PerSecond)), Middle(rounds.Select(r => r.P50)), Middle(rounds.Select(r => r.P99)),
-            rounds.Max(r => r.Failed), rounds.Select(r => r.FirstFailure).FirstOrDefault(f => f is not null));
-    }
 }

@@ -7,6 +7,8 @@ namespace QuoteCluster.LoadTool;
 /// <summary>A server the load tool measures from outside: its address and its resident memory.</summary>
 internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
 {
+    private readonly Queue<string> _recentOutput = new();
+
     public Uri Address { get; } = address;
 
     /// <summary>Resident memory of the server process, in bytes.</summary>
@@ -80,6 +82,41 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
         var process = new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {arguments[0]}"), new Uri($"http://127.0.0.1:{port}"));
         await process.WaitUntilServingAsync(readyPath);
         return process;
+    }
+
+    /// <summary>A child process whose output is drained (the last lines kept for <see cref="Diagnostics"/>).</summary>
+    public static ServerProcess Spawn(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, Uri address)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
+        var server = new ServerProcess(process, address) { Name = name };
+        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    public string Name { get; private init; } = "server";
+
+    /// <summary>The process's state and its last lines of output.</summary>
+    public string Diagnostics()
+    {
+        lock (_recentOutput)
+        {
+            return $"--- {Name} ({(process.HasExited ? $"exited {process.ExitCode}" : "running")}) ---\n{string.Join('\n', _recentOutput)}";
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_recentOutput)
+        {
+            _recentOutput.Enqueue(line);
+            if (_recentOutput.Count > 20) _recentOutput.Dequeue();
+        }
     }
 
     public static int FreePort()
