@@ -4,18 +4,30 @@ using System.Net.WebSockets;
 namespace QuoteCluster.LoadTool;
 
 /// <summary>
-/// `--memory`: the embedded default as it ships (its dashboard, metrics and GC settings), idle after a warm-up, then with
-/// idle WebSocket clients: resident memory, the managed heap and threads, read from the process and its own /metrics.
+/// `--memory`: the embedded default as it ships (its metrics and GC settings, no dashboard), idle after a warm-up, then
+/// with idle WebSocket clients: resident memory, the managed heap and threads, read from the process and its own /metrics.
 /// </summary>
 internal static class MemoryRun
 {
-    public static async Task<int> RunAsync(string apiDll, int symbols, int clients, TimeSpan warmUp, bool smoke)
+    /// <summary>
+    /// The issue's two targets and the dashboard's cost, one fresh process each: 20 symbols idle; the same with
+    /// ORLEANS_DASHBOARD=1; 1,000 symbols with 1,000 idle clients. <paramref name="only"/> measures one case instead.
+    /// </summary>
+    public static async Task<int> RunAllAsync(string apiDll, (int Symbols, int Clients)? only, TimeSpan warmUp, bool smoke)
+    {
+        if (only is { } one) return await RunAsync(apiDll, one.Symbols, one.Clients, warmUp, smoke, dashboard: null);
+        await RunAsync(apiDll, 20, 0, warmUp, smoke, dashboard: null);
+        await RunAsync(apiDll, 20, 0, warmUp, smoke, dashboard: "1");
+        return await RunAsync(apiDll, smoke ? 100 : 1000, smoke ? 10 : 1000, warmUp, smoke, dashboard: null);
+    }
+
+    private static async Task<int> RunAsync(string apiDll, int symbols, int clients, TimeSpan warmUp, bool smoke, string? dashboard)
     {
         // Only what a measurement needs is set: ports, the token, and the symbols (MAX_SYMBOLS raised to fit them).
-        // The dashboard and the GC stay the Api's own; GATEWAY_GC_SERVER=0 or 1 overrides the GC for a comparison.
+        // The GC stays the Api's own; GATEWAY_GC_SERVER=0 or 1 overrides it, and ORLEANS_DASHBOARD the dashboard, for a comparison.
         var settings = new Dictionary<string, string?>
         {
-            ["ORLEANS_DASHBOARD"] = Environment.GetEnvironmentVariable("ORLEANS_DASHBOARD"),
+            ["ORLEANS_DASHBOARD"] = dashboard ?? Environment.GetEnvironmentVariable("ORLEANS_DASHBOARD"),
             ["SIMULATED_QUOTES_PER_SEC"] = null,
         };
         if (symbols != 20)
@@ -24,7 +36,7 @@ internal static class MemoryRun
             settings["MAX_SYMBOLS"] = Math.Max(symbols, 30).ToString(CultureInfo.InvariantCulture);
         }
 
-        Console.WriteLine($"memory: the Api's embedded default with {symbols:N0} symbols (simulator at its default rate), warm-up {warmUp.TotalSeconds:0} s, then {clients:N0} idle WebSocket clients");
+        Console.WriteLine($"\nmemory: the Api's embedded default{(settings["ORLEANS_DASHBOARD"] == "1" ? " with the dashboard" : "")}, {symbols:N0} symbols (simulator at its default rate), warm-up {warmUp.TotalSeconds:0} s, then {clients:N0} idle WebSocket clients");
         await using var gateway = await GatewayProcess.StartAsync(apiDll, 0, Math.Max(clients * 2, 100), settings);
         await Task.Delay(warmUp);
         Console.WriteLine(await ReadAsync(gateway, "idle, no client"));

@@ -5,7 +5,8 @@ using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
 // Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 220] [--rounds 3] [--idle-only | --load-only] [--smoke]
-//        ... -- --memory [--symbols 20] [--clients 0] [--smoke]: resident memory and managed heap of the embedded default as it ships
+//        ... -- --memory [--symbols 20 --clients 0] [--smoke]: resident memory and managed heap of the embedded default as it
+//            ships: idle with 20 symbols, the same with the dashboard, and 1,000 symbols with 1,000 idle clients (or the one case given)
 //        ... -- --cluster 3 [--clients 2] [--rate 400] [--seconds 15] [--rounds 3] [--smoke]: latency through Redis, the
 //            simulator, 3 Silo processes and an Api (the Release builds of Silo, Api and tools/AlpacaSimulator.Host)
 // Latency is one measure throughout: from the quote's exchange timestamp, which the feed stamps when it sends, to the
@@ -50,9 +51,10 @@ if (args.Contains("--memory"))
 {
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
     // The smoke form proves the mode runs (5 s of warm-up, 10 clients); its figures are not the idle figures.
-    return await MemoryRun.RunAsync(apiDll, int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture),
-        int.Parse(Argument("--clients", smoke ? "10" : "0"), CultureInfo.InvariantCulture),
-        TimeSpan.FromSeconds(smoke ? 5 : 30), smoke);
+    var only = args.Contains("--symbols") || args.Contains("--clients")
+        ? (int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture), int.Parse(Argument("--clients", "0"), CultureInfo.InvariantCulture))
+        : ((int, int)?)null;
+    return await MemoryRun.RunAllAsync(apiDll, only, TimeSpan.FromSeconds(smoke ? 5 : 30), smoke);
 }
 
 try
