@@ -46,9 +46,16 @@ public static class StreamApi
             // Browsers reconnect after a drop; a second is soon enough and spares a restarting gateway a stampede.
             await response.WriteAsync("retry: 1000\n\n", stop);
             await response.Body.FlushAsync(stop);
-            foreach (var symbol in request.Symbols)
+            if (request.EverySymbol)
             {
-                subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
+                subscriptions.Add(hub.SubscribeEverySymbol(connection));
+            }
+            else
+            {
+                foreach (var symbol in request.Symbols)
+                {
+                    subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
+                }
             }
 
             while (!stop.IsCancellationRequested)

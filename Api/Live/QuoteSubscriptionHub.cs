@@ -14,7 +14,8 @@ namespace QuoteCluster.Api.Live;
 /// <summary>
 /// A gateway's single subscription per symbol, fanned out to its own listeners, and healed: every resync interval
 /// each symbol is compared with its SymbolGrain; a subscription that failed, or that delivered nothing while the grain
-/// published newer versions, is re-made, and the listeners are re-synced from the grain's latest quote.
+/// published newer versions, is re-made, and the listeners are re-synced from the grain's latest quote. Listeners of
+/// every symbol (SSE clients that named none) register once, and follow the ingested list as it grows.
 /// </summary>
 /// <remarks>
 /// Memory streams can lose events and go silent without an error when a silo dies (docs/orleans-behaviours.md), so the
@@ -55,10 +56,18 @@ public sealed class QuoteSubscriptionHub(
     /// <summary>How long a bridged symbol's grain may hold still before it counts as quiet and the bridge ends.</summary>
     private static readonly TimeSpan BridgeWhileQuietFor = TimeSpan.FromSeconds(2);
 
+    /// <summary>How many symbols are subscribed at once when many arrive together (an all-symbols client's first join).</summary>
+    private const int ServeInParallel = 32;
+
     private readonly ConcurrentDictionary<string, SymbolSubscription> _symbols = new(StringComparer.Ordinal);
     private readonly IClusterClient _client = client;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
+    private readonly IngestedSymbolsWatch _watch = new(client);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _everySymbolGate = new();
+    private EverySymbolListener[] _everySymbol = [];
+    private long _everySymbolJoins;
     private long _streamSubscribes;
 
     public int SymbolCount => _symbols.Count;
@@ -84,7 +93,51 @@ public sealed class QuoteSubscriptionHub(
         }
     }
 
+    /// <summary>
+    /// Adds a listener of every ingested symbol, those the cluster starts ingesting later included: it receives the
+    /// latest quote of each, then its updates; a symbol that starts being ingested reaches it within a second.
+    /// </summary>
+    /// <remarks>
+    /// One registration for the whole market, not one per symbol: a thousand such clients of eleven thousand symbols
+    /// would otherwise make eleven million. The hub subscribes each symbol once, when it is first listed. This returns
+    /// at once and the symbols are served in the background: the first such client of a whole market would otherwise
+    /// see nothing until eleven thousand stream subscriptions were made, and with a conflating listener nothing is lost
+    /// by starting to send what has arrived.
+    /// </remarks>
+    public IAsyncDisposable SubscribeEverySymbol(IQuoteListener listener)
+    {
+        var joined = new EverySymbolListener(Interlocked.Increment(ref _everySymbolJoins), listener);
+        lock (_everySymbolGate) Volatile.Write(ref _everySymbol, [.. _everySymbol, joined]);
+        _ = ServeJoinedAsync();
+        return new EverySymbolRegistration(this, joined);
+
+        // Joined first, then served: a symbol the watch adds from now on is served to this listener by the refresh
+        // that adds it, and every symbol the copy held before is served here.
+        async Task ServeJoinedAsync()
+        {
+            try
+            {
+                if (!_watch.Known) await RefreshIngestedSymbolsAsync(_stopping.Token);
+                await ServeEverySymbolListenersAsync(_watch.Symbols, _stopping.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The ingest grain is moving: the watch loop serves the whole list once it answers again.
+                Log.LiveSubscriptionFailed(_logger, e, "(every symbol)");
+            }
+            catch (OperationCanceledException)
+            {
+                // The gateway is stopping.
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.WhenAll(HealAsync(stoppingToken), WatchIngestedSymbolsAsync(stoppingToken));
+    }
+
+    private async Task HealAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -101,16 +154,67 @@ public sealed class QuoteSubscriptionHub(
         }
     }
 
+    /// <summary>Keeps the copy of the ingested list current between healing passes.</summary>
+    private async Task WatchIngestedSymbolsAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(IngestedSymbolsWatch.Period, _time, stoppingToken);
+                await RefreshIngestedSymbolsAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // The ingest grain is moving (the healing pass logs that): the next refresh asks again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refreshes the copy of the ingested list and serves what it added to every-symbol listeners. Every refresh goes
+    /// through here: one that dropped its additions would leave them unserved, as the next refresh knows them already.
+    /// </summary>
+    private async Task RefreshIngestedSymbolsAsync(CancellationToken cancellationToken)
+    {
+        var added = await _watch.RefreshAsync(CallTimeout, cancellationToken);
+        if (added.Count > 0 && Volatile.Read(ref _everySymbol).Length > 0)
+        {
+            await ServeEverySymbolListenersAsync(added, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Subscribes <paramref name="symbols"/> where they are not yet, and gives every-symbol listeners that have not had
+    /// a symbol's latest quote yet that quote.
+    /// </summary>
+    private Task ServeEverySymbolListenersAsync(IReadOnlyList<string> symbols, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(symbols, new ParallelOptions { MaxDegreeOfParallelism = ServeInParallel, CancellationToken = cancellationToken },
+            async (symbol, cancel) =>
+            {
+                while (true)
+                {
+                    var subscription = _symbols.GetOrAdd(symbol, s => new SymbolSubscription(s, this));
+                    if (await subscription.ServeEverySymbolListenersAsync(cancel)) return;
+                    _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
+                }
+            });
+
     /// <summary>
     /// One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S. A symbol that no
     /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate.
     /// </summary>
     public async Task ResyncAllAsync(CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<string>? ingested = null;
+        var known = false;
         try
         {
-            ingested = await _client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync().WaitAsync(CallTimeout, cancellationToken);
+            await RefreshIngestedSymbolsAsync(cancellationToken);
+            known = true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -118,12 +222,13 @@ public sealed class QuoteSubscriptionHub(
             Log.LiveSubscriptionFailed(_logger, e, "(ingested symbols)");
         }
 
-        if (ingested is not null)
+        if (known)
         {
-            var wanted = ingested.ToHashSet(StringComparer.Ordinal);
             foreach (var (symbol, subscription) in _symbols)
             {
-                if (!wanted.Contains(symbol) && subscription.TryRetire())
+                // The copy is read per symbol, not once before the loop: a symbol the watch loop adds meanwhile is in
+                // the copy before its subscription exists, so it is never taken for one that left the list.
+                if (!_watch.Contains(symbol) && subscription.TryRetire())
                 {
                     _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
                     await subscription.UnsubscribeAsync();
@@ -136,6 +241,7 @@ public sealed class QuoteSubscriptionHub(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
         await Task.WhenAll(_symbols.Values.Select(s => s.UnsubscribeAsync()));
     }
@@ -147,6 +253,24 @@ public sealed class QuoteSubscriptionHub(
         public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0) subscription.Remove(listener);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>A listener of every symbol; <see cref="Joined"/> orders the joins, so a symbol knows who has had its snapshot.</summary>
+    private sealed record EverySymbolListener(long Joined, IQuoteListener Listener);
+
+    private sealed class EverySymbolRegistration(QuoteSubscriptionHub hub, EverySymbolListener joined) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (hub._everySymbolGate) Volatile.Write(ref hub._everySymbol, [.. hub._everySymbol.Where(l => !ReferenceEquals(l, joined))]);
+            }
+
             return ValueTask.CompletedTask;
         }
     }
@@ -164,6 +288,7 @@ public sealed class QuoteSubscriptionHub(
         private long _lastStreamVersion;
         private long _streamDeliveriesAtLastCheck;
         private long _grainVersionAtLastCheck;
+        private long _everySymbolJoinedUpTo;
         private int _bridging;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
@@ -197,6 +322,35 @@ public sealed class QuoteSubscriptionHub(
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// Makes sure the symbol is subscribed, and that every-symbol listeners that joined since it last delivered
+        /// have its latest quote.
+        /// </summary>
+        /// <returns>False when this subscription was retired and a fresh one must serve the symbol.</returns>
+        public async Task<bool> ServeEverySymbolListenersAsync(CancellationToken cancellationToken)
+        {
+            if (_retired) return false;
+            await EnsureSubscribedAsync(cancellationToken);
+            if (Latest is null)
+            {
+                // Delivering the grain's quote gives it to every listener.
+                await ResyncAsync(force: true, cancellationToken);
+            }
+
+            lock (_gate)
+            {
+                if (!_retired)
+                {
+                    CatchUpEverySymbolListeners(Volatile.Read(ref hub._everySymbol));
+                    return true;
+                }
+            }
+
+            // Retired while it subscribed: the subscription just made is not the retired one's to keep.
+            await UnsubscribeAsync();
+            return false;
         }
 
         public void Remove(IQuoteListener listener)
@@ -415,6 +569,10 @@ public sealed class QuoteSubscriptionHub(
                     if (update.Version > _lastStreamVersion) _lastStreamVersion = update.Version;
                 }
 
+                // One read of the every-symbol listeners for the catch-up and the update, so none gets this update
+                // without the snapshot before it, nor the snapshot again after it.
+                var everySymbol = Volatile.Read(ref hub._everySymbol);
+                CatchUpEverySymbolListeners(everySymbol);
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);
@@ -423,7 +581,30 @@ public sealed class QuoteSubscriptionHub(
                 {
                     listener.OnQuote(update);
                 }
+
+                foreach (var joined in everySymbol)
+                {
+                    joined.Listener.OnQuote(update);
+                }
             }
+        }
+
+        /// <summary>
+        /// Gives the latest quote to the every-symbol listeners that joined after this symbol last caught up: the
+        /// newest joins are at the end. Called under <see cref="_gate"/>.
+        /// </summary>
+        private void CatchUpEverySymbolListeners(EverySymbolListener[] everySymbol)
+        {
+            if (everySymbol.Length == 0 || everySymbol[^1].Joined <= _everySymbolJoinedUpTo) return;
+            if (_latest is { } latest)
+            {
+                for (var i = everySymbol.Length - 1; i >= 0 && everySymbol[i].Joined > _everySymbolJoinedUpTo; i--)
+                {
+                    everySymbol[i].Listener.OnQuote(latest);
+                }
+            }
+
+            _everySymbolJoinedUpTo = everySymbol[^1].Joined;
         }
     }
 }
