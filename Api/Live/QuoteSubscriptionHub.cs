@@ -22,6 +22,9 @@ namespace QuoteCluster.Api.Live;
 /// comparison with the grain, not the stream, is what guarantees every listener converges on the latest value. Silence
 /// is judged from what this hub received, not from the quote's age: a busy symbol's latest quote is always young, even
 /// while its subscription has been dead for minutes.
+/// A pass reads only the grains of quiet symbols, and at most LIVE_RESYNC_MAX_READS of them: a symbol whose stream
+/// delivered since its last check is not silent by that definition, and a grain read per symbol per pass would be
+/// 22,000 calls a second for a whole market of 11,000 symbols.
 /// </remarks>
 public sealed class QuoteSubscriptionHub(
     IClusterClient client,
@@ -69,11 +72,15 @@ public sealed class QuoteSubscriptionHub(
     private EverySymbolListener[] _everySymbol = [];
     private long _everySymbolJoins;
     private long _streamSubscribes;
+    private long _grainReads;
 
     public int SymbolCount => _symbols.Count;
 
     /// <summary>Stream subscriptions made, first ones and heals alike.</summary>
     internal long StreamSubscribes => Interlocked.Read(ref _streamSubscribes);
+
+    /// <summary>Reads of a SymbolGrain's latest quote: by healing passes, bridges and first snapshots.</summary>
+    internal long GrainReads => Interlocked.Read(ref _grainReads);
 
     /// <summary>Adds a listener for <paramref name="symbol"/>; it first receives the latest quote, if there is one.</summary>
     /// <remarks>When the wait is cancelled or fails, the listener is not left registered.</remarks>
@@ -206,8 +213,15 @@ public sealed class QuoteSubscriptionHub(
 
     /// <summary>
     /// One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S. A symbol that no
-    /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate.
+    /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate. A symbol whose stream
+    /// delivered since its last check costs nothing; of the others, at most LIVE_RESYNC_MAX_READS are read: failed
+    /// subscriptions first, then those being bridged, then those read longest ago.
     /// </summary>
+    /// <remarks>
+    /// Longest-unread-first is round robin among quiet symbols, so each is read at least once every
+    /// (quiet symbols ÷ budget) passes. A busy symbol is never read while it delivers, so when its subscription dies it
+    /// is the longest unread of all and is read at the next pass.
+    /// </remarks>
     public async Task ResyncAllAsync(CancellationToken cancellationToken = default)
     {
         var known = false;
@@ -236,7 +250,11 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
-        await Task.WhenAll(_symbols.Values.Select(s => s.ResyncAsync(force: false, cancellationToken)));
+        var quiet = _symbols.Values.Where(s => !s.DeliveredSinceLastCheck()).ToList();
+        var reads = quiet.Count <= options.LiveResyncMaxReads
+            ? quiet
+            : [.. quiet.OrderBy(s => s.ReadPriority).Take(options.LiveResyncMaxReads)];
+        await Task.WhenAll(reads.Select(s => s.ResyncAsync(force: false, cancellationToken)));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -289,6 +307,7 @@ public sealed class QuoteSubscriptionHub(
         private long _streamDeliveriesAtLastCheck;
         private long _grainVersionAtLastCheck;
         private long _everySymbolJoinedUpTo;
+        private long _lastReadAt;
         private int _bridging;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
@@ -372,6 +391,28 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
+        /// <summary>
+        /// Orders the symbols a pass reads: a failed subscription first, then one being bridged (found silent, so a
+        /// re-made subscription still silent is re-made again at once), then the one read longest ago.
+        /// </summary>
+        public long ReadPriority => _broken ? long.MinValue : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1 : Interlocked.Read(ref _lastReadAt);
+
+        /// <summary>
+        /// Whether the stream delivered since the last check. If it did, the symbol is not silent, and that counts as
+        /// this pass's check: no grain read is needed.
+        /// </summary>
+        public bool DeliveredSinceLastCheck()
+        {
+            var deliveries = Interlocked.Read(ref _streamDeliveries);
+            if (_broken || deliveries == _streamDeliveriesAtLastCheck) return false;
+
+            // The next check compares the grain with what the stream brought: a grain ahead of it then, with nothing
+            // delivered meanwhile, means the subscription went silent.
+            _streamDeliveriesAtLastCheck = deliveries;
+            _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Interlocked.Read(ref _lastStreamVersion));
+            return true;
+        }
+
         /// <param name="force">Re-sync even before the first check's baseline exists (a first listener's snapshot).</param>
         public async Task ResyncAsync(bool force, CancellationToken cancellationToken)
         {
@@ -379,7 +420,8 @@ public sealed class QuoteSubscriptionHub(
             QuoteUpdate? snapshot;
             try
             {
-                snapshot = await hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync().WaitAsync(CallTimeout, cancellationToken);
+                Interlocked.Exchange(ref _lastReadAt, hub._time.GetTimestamp());
+                snapshot = await ReadGrainAsync().WaitAsync(CallTimeout, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -423,7 +465,6 @@ public sealed class QuoteSubscriptionHub(
                     var lastMoved = started;
                     long grainVersion = 0;
                     var window = new Queue<long>();
-                    var grain = hub._client.GetGrain<ISymbolGrain>(symbol);
                     while (!_retired && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor && hub._time.GetElapsedTime(started) < BridgeAtMost)
                     {
                         // The stream counts as back once, over the last second, it delivered and was not behind the
@@ -439,7 +480,7 @@ public sealed class QuoteSubscriptionHub(
                         await Task.Delay(BridgePeriod, hub._time);
                         try
                         {
-                            if (await grain.GetLatestAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > grainVersion)
+                            if (await ReadGrainAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > grainVersion)
                             {
                                 grainVersion = latest.Version;
                                 lastMoved = hub._time.GetTimestamp();
@@ -468,8 +509,14 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
+        private Task<QuoteUpdate?> ReadGrainAsync()
+        {
+            Interlocked.Increment(ref hub._grainReads);
+            return hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync();
+        }
+
         /// <summary>
-        /// Silent: since the last pass the stream delivered nothing, yet the grain published a newer version. A version
+        /// Silent: since the last check the stream delivered nothing, yet the grain published a newer version. A version
         /// the grain published just now may still be in flight, so a young one gets the grace before it counts.
         /// </summary>
         private async Task<bool> IsSilentAsync(QuoteUpdate? snapshot, long deliveriesBefore, CancellationToken cancellationToken)
