@@ -38,9 +38,16 @@ public static class StreamApi
         try
         {
             await ServerSentEventStream.BeginAsync(context.Response, stop);
-            foreach (var symbol in request.Symbols)
+            if (request.EverySymbol)
             {
-                subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
+                subscriptions.Add(hub.SubscribeEverySymbol(connection));
+            }
+            else
+            {
+                foreach (var symbol in request.Symbols)
+                {
+                    subscriptions.Add(await hub.SubscribeAsync(symbol, connection, stop));
+                }
             }
 
             await ServerSentEventStream.SendUpdatesAsync(context.Response, connection, encoded, options.SseKeepAlive, stop);

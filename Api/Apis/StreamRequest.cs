@@ -8,6 +8,9 @@ namespace QuoteCluster.Api;
 /// <summary>A streaming client's request, validated: symbols (default: all ingested) and its update rate cap.</summary>
 internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxHz, ProblemHttpResult? Refusal)
 {
+    /// <summary>No symbols were named: the client wants every ingested symbol, those listed later included.</summary>
+    public bool EverySymbol { get; private init; }
+
     public const double MaxAllowedHz = 100;
 
     /// <summary>One update every 10 s at the slowest: the send interval is 1/maxHz, and Task.Delay takes at most ~49 days.</summary>
@@ -35,7 +38,7 @@ internal sealed record StreamRequest(IReadOnlyList<string> Symbols, double? MaxH
                 $"The cluster could not say which symbols it ingests just now ({e.GetType().Name}); retry shortly."));
         }
 
-        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(ingested.All, maxHz, null);
+        if (string.IsNullOrWhiteSpace(symbols)) return new StreamRequest(ingested.All, maxHz, null) { EverySymbol = true };
 
         IReadOnlyList<string> wanted;
         try

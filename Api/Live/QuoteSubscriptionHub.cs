@@ -14,13 +14,17 @@ namespace QuoteCluster.Api.Live;
 /// <summary>
 /// A gateway's single subscription per symbol, fanned out to its own listeners, and healed: every resync interval
 /// each symbol is compared with its SymbolGrain; a subscription that failed, or that delivered nothing while the grain
-/// published newer versions, is re-made, and the listeners are re-synced from the grain's latest quote.
+/// published newer versions, is re-made, and the listeners are re-synced from the grain's latest quote. Listeners of
+/// every symbol (SSE clients that named none) register once, and follow the ingested list as it grows.
 /// </summary>
 /// <remarks>
 /// Memory streams can lose events and go silent without an error when a silo dies (docs/orleans-behaviours.md), so the
 /// comparison with the grain, not the stream, is what guarantees every listener converges on the latest value. Silence
 /// is judged from what this hub received, not from the quote's age: a busy symbol's latest quote is always young, even
 /// while its subscription has been dead for minutes.
+/// A pass reads only the grains of quiet symbols, and at most LIVE_RESYNC_MAX_READS of them: a symbol whose stream
+/// delivered since its last check is not silent by that definition, and a grain read per symbol per pass would be
+/// 22,000 calls a second for a whole market of 11,000 symbols.
 /// </remarks>
 public sealed class QuoteSubscriptionHub(
     IClusterClient client,
@@ -55,16 +59,28 @@ public sealed class QuoteSubscriptionHub(
     /// <summary>How long a bridged symbol's grain may hold still before it counts as quiet and the bridge ends.</summary>
     private static readonly TimeSpan BridgeWhileQuietFor = TimeSpan.FromSeconds(2);
 
+    /// <summary>How many symbols are subscribed at once when many arrive together (an all-symbols client's first join).</summary>
+    private const int ServeInParallel = 32;
+
     private readonly ConcurrentDictionary<string, SymbolSubscription> _symbols = new(StringComparer.Ordinal);
     private readonly IClusterClient _client = client;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
+    private readonly IngestedSymbolsWatch _watch = new(client);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _everySymbolGate = new();
+    private EverySymbolListener[] _everySymbol = [];
+    private long _everySymbolJoins;
     private long _streamSubscribes;
+    private long _grainReads;
 
     public int SymbolCount => _symbols.Count;
 
     /// <summary>Stream subscriptions made, first ones and heals alike.</summary>
     internal long StreamSubscribes => Interlocked.Read(ref _streamSubscribes);
+
+    /// <summary>Reads of a SymbolGrain's latest quote: by healing passes, bridges and first snapshots.</summary>
+    internal long GrainReads => Interlocked.Read(ref _grainReads);
 
     /// <summary>Adds a listener for <paramref name="symbol"/>; it first receives the latest quote, if there is one.</summary>
     /// <remarks>When the wait is cancelled or fails, the listener is not left registered.</remarks>
@@ -84,7 +100,51 @@ public sealed class QuoteSubscriptionHub(
         }
     }
 
+    /// <summary>
+    /// Adds a listener of every ingested symbol, those the cluster starts ingesting later included: it receives the
+    /// latest quote of each, then its updates; a symbol that starts being ingested reaches it within a second.
+    /// </summary>
+    /// <remarks>
+    /// One registration for the whole market, not one per symbol: a thousand such clients of eleven thousand symbols
+    /// would otherwise make eleven million. The hub subscribes each symbol once, when it is first listed. This returns
+    /// at once and the symbols are served in the background: the first such client of a whole market would otherwise
+    /// see nothing until eleven thousand stream subscriptions were made, and with a conflating listener nothing is lost
+    /// by starting to send what has arrived.
+    /// </remarks>
+    public IAsyncDisposable SubscribeEverySymbol(IQuoteListener listener)
+    {
+        var joined = new EverySymbolListener(Interlocked.Increment(ref _everySymbolJoins), listener);
+        lock (_everySymbolGate) Volatile.Write(ref _everySymbol, [.. _everySymbol, joined]);
+        _ = ServeJoinedAsync();
+        return new EverySymbolRegistration(this, joined);
+
+        // Joined first, then served: a symbol the watch adds from now on is served to this listener by the refresh
+        // that adds it, and every symbol the copy held before is served here.
+        async Task ServeJoinedAsync()
+        {
+            try
+            {
+                if (!_watch.Known) await RefreshIngestedSymbolsAsync(_stopping.Token);
+                await ServeEverySymbolListenersAsync(_watch.Symbols, _stopping.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The ingest grain is moving: the watch loop serves the whole list once it answers again.
+                Log.LiveSubscriptionFailed(_logger, e, "(every symbol)");
+            }
+            catch (OperationCanceledException)
+            {
+                // The gateway is stopping.
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.WhenAll(HealAsync(stoppingToken), WatchIngestedSymbolsAsync(stoppingToken));
+    }
+
+    private async Task HealAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -101,16 +161,74 @@ public sealed class QuoteSubscriptionHub(
         }
     }
 
+    /// <summary>Keeps the copy of the ingested list current between healing passes.</summary>
+    private async Task WatchIngestedSymbolsAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(IngestedSymbolsWatch.Period, _time, stoppingToken);
+                await RefreshIngestedSymbolsAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // The ingest grain is moving (the healing pass logs that): the next refresh asks again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refreshes the copy of the ingested list and serves what it added to every-symbol listeners. Every refresh goes
+    /// through here: one that dropped its additions would leave them unserved, as the next refresh knows them already.
+    /// </summary>
+    private async Task RefreshIngestedSymbolsAsync(CancellationToken cancellationToken)
+    {
+        var added = await _watch.RefreshAsync(CallTimeout, cancellationToken);
+        if (added.Count > 0 && Volatile.Read(ref _everySymbol).Length > 0)
+        {
+            await ServeEverySymbolListenersAsync(added, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Subscribes <paramref name="symbols"/> where they are not yet, and gives every-symbol listeners that have not had
+    /// a symbol's latest quote yet that quote.
+    /// </summary>
+    private Task ServeEverySymbolListenersAsync(IReadOnlyList<string> symbols, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(symbols, new ParallelOptions { MaxDegreeOfParallelism = ServeInParallel, CancellationToken = cancellationToken },
+            async (symbol, cancel) =>
+            {
+                while (true)
+                {
+                    var subscription = _symbols.GetOrAdd(symbol, s => new SymbolSubscription(s, this));
+                    if (await subscription.ServeEverySymbolListenersAsync(cancel)) return;
+                    _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
+                }
+            });
+
     /// <summary>
     /// One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S. A symbol that no
-    /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate.
+    /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate. A symbol whose stream
+    /// delivered since its last check costs nothing; of the others, at most LIVE_RESYNC_MAX_READS are read: failed
+    /// subscriptions first, then those being bridged, then those read longest ago.
     /// </summary>
+    /// <remarks>
+    /// Longest-unread-first is round robin among quiet symbols, so each is read at least once every
+    /// (quiet symbols ÷ budget) passes. A busy symbol is never read while it delivers, so when its subscription dies it
+    /// is the longest unread of all and is read at the next pass.
+    /// </remarks>
     public async Task ResyncAllAsync(CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<string>? ingested = null;
+        var known = false;
         try
         {
-            ingested = await _client.GetGrain<IIngestGrain>(IIngestGrain.SingletonKey).GetSymbolsAsync().WaitAsync(CallTimeout, cancellationToken);
+            await RefreshIngestedSymbolsAsync(cancellationToken);
+            known = true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -118,12 +236,13 @@ public sealed class QuoteSubscriptionHub(
             Log.LiveSubscriptionFailed(_logger, e, "(ingested symbols)");
         }
 
-        if (ingested is not null)
+        if (known)
         {
-            var wanted = ingested.ToHashSet(StringComparer.Ordinal);
             foreach (var (symbol, subscription) in _symbols)
             {
-                if (!wanted.Contains(symbol) && subscription.TryRetire())
+                // The copy is read per symbol, not once before the loop: a symbol the watch loop adds meanwhile is in
+                // the copy before its subscription exists, so it is never taken for one that left the list.
+                if (!_watch.Contains(symbol) && subscription.TryRetire())
                 {
                     _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
                     await subscription.UnsubscribeAsync();
@@ -131,11 +250,16 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
-        await Task.WhenAll(_symbols.Values.Select(s => s.ResyncAsync(force: false, cancellationToken)));
+        var quiet = _symbols.Values.Where(s => !s.DeliveredSinceLastCheck()).ToList();
+        var reads = quiet.Count <= options.LiveResyncMaxReads
+            ? quiet
+            : [.. quiet.OrderBy(s => s.ReadPriority).Take(options.LiveResyncMaxReads)];
+        await Task.WhenAll(reads.Select(s => s.ResyncAsync(force: false, cancellationToken)));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
         await Task.WhenAll(_symbols.Values.Select(s => s.UnsubscribeAsync()));
     }
@@ -147,6 +271,24 @@ public sealed class QuoteSubscriptionHub(
         public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0) subscription.Remove(listener);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>A listener of every symbol; <see cref="Joined"/> orders the joins, so a symbol knows who has had its snapshot.</summary>
+    private sealed record EverySymbolListener(long Joined, IQuoteListener Listener);
+
+    private sealed class EverySymbolRegistration(QuoteSubscriptionHub hub, EverySymbolListener joined) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (hub._everySymbolGate) Volatile.Write(ref hub._everySymbol, [.. hub._everySymbol.Where(l => !ReferenceEquals(l, joined))]);
+            }
+
             return ValueTask.CompletedTask;
         }
     }
@@ -164,6 +306,8 @@ public sealed class QuoteSubscriptionHub(
         private long _lastStreamVersion;
         private long _streamDeliveriesAtLastCheck;
         private long _grainVersionAtLastCheck;
+        private long _everySymbolJoinedUpTo;
+        private long _lastReadAt;
         private int _bridging;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
@@ -199,6 +343,35 @@ public sealed class QuoteSubscriptionHub(
             return true;
         }
 
+        /// <summary>
+        /// Makes sure the symbol is subscribed, and that every-symbol listeners that joined since it last delivered
+        /// have its latest quote.
+        /// </summary>
+        /// <returns>False when this subscription was retired and a fresh one must serve the symbol.</returns>
+        public async Task<bool> ServeEverySymbolListenersAsync(CancellationToken cancellationToken)
+        {
+            if (_retired) return false;
+            await EnsureSubscribedAsync(cancellationToken);
+            if (Latest is null)
+            {
+                // Delivering the grain's quote gives it to every listener.
+                await ResyncAsync(force: true, cancellationToken);
+            }
+
+            lock (_gate)
+            {
+                if (!_retired)
+                {
+                    CatchUpEverySymbolListeners(Volatile.Read(ref hub._everySymbol));
+                    return true;
+                }
+            }
+
+            // Retired while it subscribed: the subscription just made is not the retired one's to keep.
+            await UnsubscribeAsync();
+            return false;
+        }
+
         public void Remove(IQuoteListener listener)
         {
             // The subscription stays while the symbol is ingested; an idle one costs one stream subscription.
@@ -218,6 +391,28 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
+        /// <summary>
+        /// Orders the symbols a pass reads: a failed subscription first, then one being bridged (found silent, so a
+        /// re-made subscription still silent is re-made again at once), then the one read longest ago.
+        /// </summary>
+        public long ReadPriority => _broken ? long.MinValue : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1 : Interlocked.Read(ref _lastReadAt);
+
+        /// <summary>
+        /// Whether the stream delivered since the last check. If it did, the symbol is not silent, and that counts as
+        /// this pass's check: no grain read is needed.
+        /// </summary>
+        public bool DeliveredSinceLastCheck()
+        {
+            var deliveries = Interlocked.Read(ref _streamDeliveries);
+            if (_broken || deliveries == _streamDeliveriesAtLastCheck) return false;
+
+            // The next check compares the grain with what the stream brought: a grain ahead of it then, with nothing
+            // delivered meanwhile, means the subscription went silent.
+            _streamDeliveriesAtLastCheck = deliveries;
+            _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Interlocked.Read(ref _lastStreamVersion));
+            return true;
+        }
+
         /// <param name="force">Re-sync even before the first check's baseline exists (a first listener's snapshot).</param>
         public async Task ResyncAsync(bool force, CancellationToken cancellationToken)
         {
@@ -225,7 +420,8 @@ public sealed class QuoteSubscriptionHub(
             QuoteUpdate? snapshot;
             try
             {
-                snapshot = await hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync().WaitAsync(CallTimeout, cancellationToken);
+                Interlocked.Exchange(ref _lastReadAt, hub._time.GetTimestamp());
+                snapshot = await ReadGrainAsync().WaitAsync(CallTimeout, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -269,7 +465,6 @@ public sealed class QuoteSubscriptionHub(
                     var lastMoved = started;
                     long grainVersion = 0;
                     var window = new Queue<long>();
-                    var grain = hub._client.GetGrain<ISymbolGrain>(symbol);
                     while (!_retired && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor && hub._time.GetElapsedTime(started) < BridgeAtMost)
                     {
                         // The stream counts as back once, over the last second, it delivered and was not behind the
@@ -285,7 +480,7 @@ public sealed class QuoteSubscriptionHub(
                         await Task.Delay(BridgePeriod, hub._time);
                         try
                         {
-                            if (await grain.GetLatestAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > grainVersion)
+                            if (await ReadGrainAsync().WaitAsync(CallTimeout) is { } latest && latest.Version > grainVersion)
                             {
                                 grainVersion = latest.Version;
                                 lastMoved = hub._time.GetTimestamp();
@@ -314,8 +509,14 @@ public sealed class QuoteSubscriptionHub(
             }
         }
 
+        private Task<QuoteUpdate?> ReadGrainAsync()
+        {
+            Interlocked.Increment(ref hub._grainReads);
+            return hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync();
+        }
+
         /// <summary>
-        /// Silent: since the last pass the stream delivered nothing, yet the grain published a newer version. A version
+        /// Silent: since the last check the stream delivered nothing, yet the grain published a newer version. A version
         /// the grain published just now may still be in flight, so a young one gets the grace before it counts.
         /// </summary>
         private async Task<bool> IsSilentAsync(QuoteUpdate? snapshot, long deliveriesBefore, CancellationToken cancellationToken)
@@ -415,6 +616,10 @@ public sealed class QuoteSubscriptionHub(
                     if (update.Version > _lastStreamVersion) _lastStreamVersion = update.Version;
                 }
 
+                // One read of the every-symbol listeners for the catch-up and the update, so none gets this update
+                // without the snapshot before it, nor the snapshot again after it.
+                var everySymbol = Volatile.Read(ref hub._everySymbol);
+                CatchUpEverySymbolListeners(everySymbol);
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);
@@ -423,7 +628,30 @@ public sealed class QuoteSubscriptionHub(
                 {
                     listener.OnQuote(update);
                 }
+
+                foreach (var joined in everySymbol)
+                {
+                    joined.Listener.OnQuote(update);
+                }
             }
+        }
+
+        /// <summary>
+        /// Gives the latest quote to the every-symbol listeners that joined after this symbol last caught up: the
+        /// newest joins are at the end. Called under <see cref="_gate"/>.
+        /// </summary>
+        private void CatchUpEverySymbolListeners(EverySymbolListener[] everySymbol)
+        {
+            if (everySymbol.Length == 0 || everySymbol[^1].Joined <= _everySymbolJoinedUpTo) return;
+            if (_latest is { } latest)
+            {
+                for (var i = everySymbol.Length - 1; i >= 0 && everySymbol[i].Joined > _everySymbolJoinedUpTo; i--)
+                {
+                    everySymbol[i].Listener.OnQuote(latest);
+                }
+            }
+
+            _everySymbolJoinedUpTo = everySymbol[^1].Joined;
         }
     }
 }

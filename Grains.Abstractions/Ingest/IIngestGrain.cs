@@ -17,6 +17,14 @@ public interface IIngestGrain : IGrainWithIntegerKey
     [Alias("GetSymbols")]
     Task<IReadOnlyList<string>> GetSymbolsAsync();
 
+    /// <summary>
+    /// The ingested symbols for a caller that holds <paramref name="known"/>: null when nothing changed since, else the
+    /// change (under MONITORED_SYMBOLS=*, only the symbols added since, when <paramref name="known"/> is of this
+    /// activation). What gateways poll several times a second: while nothing changes, the answer is empty.
+    /// </summary>
+    [Alias("GetSymbolsSince")]
+    Task<SymbolListChange?> GetSymbolsSinceAsync(SymbolListVersion known);
+
     /// <summary>Adds symbols to what the feed ingests; returns the full set afterwards.</summary>
     [Alias("AddSymbols")]
     Task<IReadOnlyList<string>> AddSymbolsAsync(IReadOnlyList<string> symbols);

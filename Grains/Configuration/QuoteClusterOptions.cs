@@ -116,6 +116,12 @@ public sealed record QuoteClusterOptions
     public TimeSpan IngestReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
     public bool IngestAutoStart { get; init; } = true;
     public TimeSpan LiveResyncInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The most SymbolGrains a gateway's healing pass reads. Symbols whose streams delivered since the last pass need no
+    /// read; past this many quiet ones, the pass reads those read longest ago.
+    /// </summary>
+    public int LiveResyncMaxReads { get; init; } = 1000;
     /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`), required in Redis mode.</summary>
     public string? RedisConnectionString { get; init; }
     /// <summary>Redis's password, kept apart from the connection string so it can come from a Secret.</summary>

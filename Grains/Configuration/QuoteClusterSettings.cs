@@ -81,6 +81,7 @@ public static class QuoteClusterSettings
             IngestReminderPeriod = reader.Seconds("INGEST_REMINDER_PERIOD_S", defaults.IngestReminderPeriod, 1, 86_400),
             IngestAutoStart = reader.Flag("INGEST_AUTOSTART", defaults.IngestAutoStart),
             LiveResyncInterval = reader.Seconds("LIVE_RESYNC_INTERVAL_S", defaults.LiveResyncInterval, 0.1, 3600),
+            LiveResyncMaxReads = reader.Integer("LIVE_RESYNC_MAX_READS", defaults.LiveResyncMaxReads, 1, 1_000_000),
             RedisConnectionString = reader.String("REDIS_CONNECTION_STRING"),
             RedisPassword = reader.String("REDIS_PASSWORD"),
             OrleansTls = ReadOrleansTls(reader),

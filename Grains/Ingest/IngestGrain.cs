@@ -27,11 +27,13 @@ public sealed class IngestGrain(
     private readonly QuoteCoalescer _coalescer = new(options.AllSymbols ? options.MaxSymbols : int.MaxValue);
     private readonly FeedHeartbeat _heartbeat = new(store, time, logger);
     private readonly ShutdownAgreement _shutdown = new(state, membership);
+    private readonly Guid _activation = Guid.NewGuid();
     private IMarketDataFeed? _feed;
     private IngestPump? _pump;
     private CancellationTokenSource? _background;
     private bool _stopped;
     private long _droppedLogged;
+    private long _namedListChanges;
 
     /// <summary>The symbols ingested: the named list, or under MONITORED_SYMBOLS=* those that have arrived so far.</summary>
     /// <remarks>
@@ -104,6 +106,21 @@ public sealed class IngestGrain(
     public Task<FeedStatus> GetStatusAsync() => Task.FromResult(CurrentStatus);
 
     public Task<IReadOnlyList<string>> GetSymbolsAsync() => Task.FromResult<IReadOnlyList<string>>([.. Symbols]);
+
+    public Task<SymbolListChange?> GetSymbolsSinceAsync(SymbolListVersion known)
+    {
+        var symbols = Symbols;
+        var version = new SymbolListVersion(_activation, options.AllSymbols ? symbols.Count : _namedListChanges);
+        if (known == version) return Task.FromResult<SymbolListChange?>(null);
+
+        // A discovered list only grows within an activation: the caller gets what was added after the part it holds.
+        if (options.AllSymbols && known.Activation == _activation && known.Changes < symbols.Count)
+        {
+            return Task.FromResult<SymbolListChange?>(new SymbolListChange(version, [.. symbols.Skip((int)known.Changes)], Whole: false, Discovered: true));
+        }
+
+        return Task.FromResult<SymbolListChange?>(new SymbolListChange(version, [.. symbols], Whole: true, options.AllSymbols));
+    }
 
     public async Task<IReadOnlyList<string>> AddSymbolsAsync(IReadOnlyList<string> symbols)
     {
@@ -225,6 +242,7 @@ public sealed class IngestGrain(
     private async Task ChangeSymbolsAsync(List<string> symbols)
     {
         state.State.Symbols = symbols;
+        _namedListChanges++;
         await state.WriteStateAsync();
         if (_feed is not null && !_stopped)
         {

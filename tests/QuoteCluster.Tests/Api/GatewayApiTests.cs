@@ -63,8 +63,12 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
     }
 
     [Fact]
-    public async Task Symbols_are_added_upper_cased_and_removed_at_run_time()
+    public async Task Symbols_are_added_upper_cased_reach_open_all_symbols_streams_and_are_removed_at_run_time()
     {
+        using var stream = await _http.GetAsync("/api/stream/prices", HttpCompletionOption.ResponseHeadersRead);
+        using var sse = new SseReader(await stream.Content.ReadAsStreamAsync());
+        await sse.NextQuoteAsync(Wait);
+
         var added = await _http.PostAsJsonAsync("/api/subscriptions", new { symbols = new[] { "zzza", "ZZZB" } });
         Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         var symbols = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("symbols").EnumerateArray().Select(e => e.GetString()).ToList();
@@ -73,6 +77,13 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
 
         // The feed really ingests it: the simulator serves it and its first quote arrives.
         await Eventually.Until(() => _http.GetAsync("/api/quotes/ZZZA"), r => r.StatusCode == HttpStatusCode.OK, Wait, "ZZZA's first quote");
+
+        // A client that asked for every symbol gets the new one too, though it was not ingested when the client connected.
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while ((await sse.NextQuoteAsync(Wait)).Quote.GetProperty("symbol").GetString() != "ZZZA")
+        {
+            Assert.True(waiting.Elapsed < Wait, "ZZZA never reached the stream that asked for every symbol");
+        }
 
         Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync("/api/subscriptions/zzza")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync("/api/subscriptions/ZZZB")).StatusCode);

@@ -70,4 +70,25 @@ public class WholeMarketApiTests(WholeMarketApiFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.Conflict, remove.StatusCode);
         Assert.Contains("all_symbols", await remove.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_symbol_not_listed_yet_is_404_saying_when_it_will_be_not_that_it_can_be_added()
+    {
+        // Adding is refused with 409 under *, so pointing at POST /api/subscriptions would send the client into a wall.
+        var response = await _http.GetAsync("/api/quotes/ZZZZ");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("not_tracked", text);
+        Assert.Contains("MONITORED_SYMBOLS=*", text);
+        Assert.Contains("first quote", text);
+        Assert.DoesNotContain("POST /api/subscriptions", text);
+
+        var client = factory.Server.CreateWebSocketClient();
+        client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {EmbeddedApiFactory.Token}";
+        using var socket = await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "/api/ws"), CancellationToken.None);
+        await WebSocketMessages.SendAsync(socket, """{"action":"subscribe","symbols":["ZZZZ"]}""");
+        var error = (await WebSocketMessages.NextAsync(socket, "error")).GetProperty("message").GetString()!;
+        Assert.Contains("MONITORED_SYMBOLS=*", error);
+        Assert.DoesNotContain("POST /api/subscriptions", error);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
 using QuoteCluster.Api.Live;
@@ -108,13 +107,4 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
 
     private QuoteSubscriptionHub NewHub() =>
         new(_cluster.Client, _options, TimeProvider.System, NullLogger<QuoteSubscriptionHub>.Instance);
-
-    private sealed class CountingListener : IQuoteListener
-    {
-        private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
-
-        public int Count(string symbol) => _counts.GetValueOrDefault(symbol);
-
-        public void OnQuote(QuoteUpdate update) => _counts.AddOrUpdate(update.Quote.Symbol, 1, (_, n) => n + 1);
-    }
 }

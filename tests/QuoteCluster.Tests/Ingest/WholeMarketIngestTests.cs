@@ -51,4 +51,29 @@ public class WholeMarketIngestTests : IAsyncLifetime
         Assert.Contains("MONITORED_SYMBOLS=*", add.Message);
         await Assert.ThrowsAsync<AllSymbolsIngestedException>(() => Ingest.RemoveSymbolsAsync(["SPY"]));
     }
+
+    [Fact]
+    public async Task A_caller_that_holds_the_list_is_sent_nothing_while_it_is_unchanged_and_only_what_was_added_after_its_part()
+    {
+        await Eventually.Until(Ingest.GetSymbolsAsync, s => s.Count == 50, TimeSpan.FromSeconds(20), "50 symbols discovered");
+
+        var whole = await Ingest.GetSymbolsSinceAsync(SymbolListVersion.None);
+        Assert.NotNull(whole);
+        Assert.True(whole.Whole);
+        Assert.True(whole.Discovered);
+        Assert.Equal(await Ingest.GetSymbolsAsync(), whole.Symbols);
+        Assert.Equal(50, whole.Version.Changes);
+        Assert.Null(await Ingest.GetSymbolsSinceAsync(whole.Version));
+
+        // A caller that holds the first ten is sent the forty after them, in order of arrival.
+        var tail = await Ingest.GetSymbolsSinceAsync(whole.Version with { Changes = 10 });
+        Assert.NotNull(tail);
+        Assert.False(tail.Whole);
+        Assert.Equal(whole.Symbols.Skip(10), tail.Symbols);
+
+        // One that holds another activation's list gets the whole of this one.
+        var other = await Ingest.GetSymbolsSinceAsync(whole.Version with { Activation = Guid.NewGuid() });
+        Assert.True(other!.Whole);
+        Assert.Equal(whole.Symbols, other.Symbols);
+    }
 }
