@@ -103,6 +103,12 @@ public sealed record QuoteClusterOptions
     /// </summary>
     public int SimulatedUniverse { get; init; }
     public TimeSpan IngestBatchInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The most quote deliveries the ingest pump has in flight to SymbolGrains; symbols past it wait in the coalescer,
+    /// which keeps replacing their quote with the newest.
+    /// </summary>
+    public int IngestMaxInFlight { get; init; } = 1000;
     public int WriterPartitions { get; init; } = 4;
     public TimeSpan StorageResendAfter { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan IngestKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
