@@ -309,6 +309,8 @@ public sealed class QuoteSubscriptionHub(
         private long _everySymbolJoinedUpTo;
         private long _lastReadAt;
         private int _bridging;
+        private volatile bool _bridgeOnSuspicion;
+        private volatile bool _suspicionCleared;
 
         public QuoteUpdate? Latest => Volatile.Read(ref _latest);
 
@@ -433,7 +435,7 @@ public sealed class QuoteSubscriptionHub(
             {
                 await ResubscribeAsync(cancellationToken);
                 Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
-                StartBridging();
+                StartBridging(onSuspicion: false);
             }
 
             if (!force)
@@ -454,9 +456,15 @@ public sealed class QuoteSubscriptionHub(
         /// every <see cref="BridgePeriod"/>: for at least five seconds, then until the stream delivers steadily and is
         /// not behind the grain, the grain stops moving (a quiet symbol), or thirty seconds have passed.
         /// </summary>
-        private void StartBridging()
+        /// <param name="onSuspicion">
+        /// Started while the hub waits out the grace, not for a re-made subscription: it ends as soon as the stream
+        /// delivers within the grace, unless the subscription is found silent meanwhile.
+        /// </param>
+        private void StartBridging(bool onSuspicion)
         {
+            if (!onSuspicion) _bridgeOnSuspicion = false;
             if (Interlocked.Exchange(ref _bridging, 1) == 1) return;
+            _bridgeOnSuspicion = onSuspicion;
             _ = Task.Run(async () =>
             {
                 try
@@ -465,7 +473,8 @@ public sealed class QuoteSubscriptionHub(
                     var lastMoved = started;
                     long grainVersion = 0;
                     var window = new Queue<long>();
-                    while (!_retired && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor && hub._time.GetElapsedTime(started) < BridgeAtMost)
+                    while (!_retired && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor && hub._time.GetElapsedTime(started) < BridgeAtMost
+                        && !(_bridgeOnSuspicion && _suspicionCleared))
                     {
                         // The stream counts as back once, over the last second, it delivered and was not behind the
                         // grain: while queues move it can deliver a few events and fall silent again.
@@ -516,20 +525,25 @@ public sealed class QuoteSubscriptionHub(
         }
 
         /// <summary>
-        /// Silent: since the last check the stream delivered nothing, yet the grain published a newer version. A version
-        /// the grain published just now may still be in flight, so a young one gets the grace before it counts.
+        /// Silent: since the last check the stream delivered nothing, yet the grain published a newer version, and the
+        /// stream still delivers nothing for <see cref="SilenceGrace"/> after this read: the version may be in flight.
         /// </summary>
         private async Task<bool> IsSilentAsync(QuoteUpdate? snapshot, long deliveriesBefore, CancellationToken cancellationToken)
         {
             if (snapshot is null || deliveriesBefore != _streamDeliveriesAtLastCheck || snapshot.Version <= _grainVersionAtLastCheck) return false;
 
             // The listeners are fed from the grain while the hub looks closer: a user must not wait for the verdict.
-            StartBridging();
-            var age = hub._time.GetUtcNow() - snapshot.Quote.ReceivedAt;
-            if (age < SilenceGrace)
+            _suspicionCleared = false;
+            StartBridging(onSuspicion: true);
+
+            // The grace runs from this read, not from the quote's receipt: a quote can wait in ingest longer than the
+            // grace and still be on its way through the stream now (the whole-market benchmark re-made hundreds of
+            // subscriptions a second that way).
+            await Task.Delay(SilenceGrace, hub._time, cancellationToken);
+            if (Interlocked.Read(ref _streamDeliveries) != deliveriesBefore)
             {
-                await Task.Delay(SilenceGrace - age, hub._time, cancellationToken);
-                if (Interlocked.Read(ref _streamDeliveries) != deliveriesBefore) return false;
+                _suspicionCleared = true;
+                return false;
             }
 
             return true;

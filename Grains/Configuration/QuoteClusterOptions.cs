@@ -110,6 +110,12 @@ public sealed record QuoteClusterOptions
 
     /// <summary>How often each stream queue's pulling agent reads its queue: on average half of it is every update's wait.</summary>
     public TimeSpan StreamPollInterval { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// The most quote deliveries the ingest pump has in flight to SymbolGrains; symbols past it wait in the coalescer,
+    /// which keeps replacing their quote with the newest.
+    /// </summary>
+    public int IngestMaxInFlight { get; init; } = 1000;
     public int WriterPartitions { get; init; } = 4;
     public TimeSpan StorageResendAfter { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan IngestKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -75,6 +75,7 @@ public static class QuoteClusterSettings
             SimulatedUniverse = reader.Integer("SIMULATED_UNIVERSE", defaults.SimulatedUniverse, 0, 100_000),
             IngestBatchInterval = reader.Milliseconds("INGEST_BATCH_INTERVAL_MS", defaults.IngestBatchInterval, 1, 10_000),
             StreamPollInterval = reader.Milliseconds("STREAM_POLL_INTERVAL_MS", defaults.StreamPollInterval, 1, 1_000),
+            IngestMaxInFlight = reader.Integer("INGEST_MAX_IN_FLIGHT", defaults.IngestMaxInFlight, 1, 1_000_000),
             WriterPartitions = reader.Integer("WRITER_PARTITIONS", defaults.WriterPartitions, 1, 256),
             StorageResendAfter = reader.Seconds("STORAGE_RESEND_AFTER_S", defaults.StorageResendAfter, 1, 3600),
             IngestKeepAliveInterval = reader.Seconds("INGEST_KEEPALIVE_S", defaults.IngestKeepAliveInterval, 0.1, 3600),

@@ -64,7 +64,7 @@ public sealed class IngestGrain(
         await this.RegisterOrUpdateReminder(KeepAliveReminder, options.IngestReminderPeriod, options.IngestReminderPeriod);
 
         _feed = feeds.Create();
-        _pump = new IngestPump(_coalescer, GrainFactory, time, options.IngestBatchInterval, logger);
+        _pump = new IngestPump(_coalescer, GrainFactory, time, options.IngestBatchInterval, options.IngestMaxInFlight, logger);
         await _feed.StartAsync(_coalescer, FeedSymbols, cancellationToken);
         _pump.Start();
         _heartbeat.StartMeasuring();

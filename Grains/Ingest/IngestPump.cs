@@ -15,16 +15,26 @@ namespace QuoteCluster.Ingest;
 /// a loaded one makes fewer, fuller calls. A call stuck on a hung silo holds up its own symbol only.
 /// <see cref="QuoteClusterOptions.IngestBatchInterval"/> is the least time between two dispatch passes, which bounds
 /// the call rate when every symbol is busy.
+/// At most <paramref name="maxInFlight"/> calls are in flight (INGEST_MAX_IN_FLIGHT). With a whole market every symbol
+/// is ready at once: eleven thousand calls queued in the silo carried quotes that were a second old when they arrived,
+/// while the queue delayed everything else the silo does. Past the window, symbols wait in the coalescer instead, where
+/// a newer quote replaces the waiting one, and each call carries what is newest when it leaves.
 /// </remarks>
-internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains, TimeProvider time, TimeSpan minimumGap, ILogger logger)
+internal sealed class IngestPump(
+    QuoteCoalescer coalescer, IGrainFactory grains, TimeProvider time, TimeSpan minimumGap, int maxInFlight, ILogger logger)
 {
     /// <summary>How long a symbol whose delivery failed waits before the next try (its silo may be gone).</summary>
     internal static TimeSpan RetryDelay { get; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a call counts against the window: one still running after this is presumed stuck on a silo.</summary>
+    internal static TimeSpan WindowHeldAtMost { get; } = TimeSpan.FromSeconds(1);
+
     private readonly List<PendingQuote> _batch = [];
+    private readonly SemaphoreSlim _callEnded = new(0, 1);
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
     private long _symbolCalls;
+    private int _inFlight;
 
     public long SymbolCalls => Interlocked.Read(ref _symbolCalls);
 
@@ -63,6 +73,7 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
                 await coalescer.WaitForReadyAsync(cancellationToken);
                 var wait = minimumGap - time.GetElapsedTime(lastPass);
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
+                while (Volatile.Read(ref _inFlight) >= maxInFlight) await _callEnded.WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -78,7 +89,8 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
     {
         lock (_batch)
         {
-            coalescer.TakeReady(_batch);
+            coalescer.TakeReady(_batch, Math.Max(0, maxInFlight - Volatile.Read(ref _inFlight)));
+            Interlocked.Add(ref _inFlight, _batch.Count);
             foreach (var pending in _batch)
             {
                 _ = DeliverAsync(pending);
@@ -90,10 +102,24 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
 
     private async Task DeliverAsync(PendingQuote pending)
     {
+        var inWindow = true;
         try
         {
             Interlocked.Increment(ref _symbolCalls);
-            await grains.GetGrain<ISymbolGrain>(pending.Latest.Symbol).ApplyAsync(pending.Latest.ToQuote(), pending.Count);
+            var call = grains.GetGrain<ISymbolGrain>(pending.Latest.Symbol).ApplyAsync(pending.Latest.ToQuote(), pending.Count);
+            try
+            {
+                await call.WaitAsync(WindowHeldAtMost, time);
+            }
+            catch (TimeoutException)
+            {
+                // Presumed stuck on a failing silo: the symbol stays held until its call ends, but its place in the
+                // window goes to another, or a few hung calls would stop every symbol.
+                inWindow = false;
+                LeaveWindow();
+                await call;
+            }
+
             QuoteClusterMetrics.SymbolUpdates.Add(1);
             coalescer.Delivered(pending);
         }
@@ -101,8 +127,37 @@ internal sealed class IngestPump(QuoteCoalescer coalescer, IGrainFactory grains,
         {
             // The grain's silo may be gone: this symbol retries shortly, with this quote or a newer one.
             Log.DispatchFailed(logger, e, pending.Latest.Symbol);
+            if (inWindow)
+            {
+                inWindow = false;
+                LeaveWindow();
+            }
+
             await Task.Delay(RetryDelay, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             coalescer.Failed(pending);
+        }
+        finally
+        {
+            if (inWindow) LeaveWindow();
+        }
+    }
+
+    private void LeaveWindow()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        SignalCallEnded();
+    }
+
+    private void SignalCallEnded()
+    {
+        // One permit at most: a signal already pending covers this call too.
+        if (_callEnded.CurrentCount > 0) return;
+        try
+        {
+            _callEnded.Release();
+        }
+        catch (SemaphoreFullException)
+        {
         }
     }
 }

@@ -125,25 +125,37 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
         return _readySignal.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Takes every ready symbol's newest quote into <paramref name="into"/> and marks those deliveries in flight.</summary>
-    public void TakeReady(List<PendingQuote> into)
+    /// <summary>
+    /// Takes ready symbols' newest quotes into <paramref name="into"/>, at most <paramref name="most"/>, longest ready
+    /// first, and marks those deliveries in flight. Symbols left behind stay ready, and keep coalescing meanwhile.
+    /// </summary>
+    public void TakeReady(List<PendingQuote> into, int most = int.MaxValue)
     {
         List<SymbolSlot> taken;
         lock (_gate)
         {
+            if (_ready.Count > most)
+            {
+                for (var i = 0; i < most; i++) Take(_ready[i], into);
+                _ready.RemoveRange(0, most);
+                return;
+            }
+
             taken = _ready;
             _ready = _spare;
-            foreach (var slot in taken)
-            {
-                slot.Ready = false;
-                slot.InFlight = true;
-                slot.HasPending = false;
-                into.Add(slot.Pending);
-            }
+            foreach (var slot in taken) Take(slot, into);
         }
 
         taken.Clear();
         lock (_gate) _spare = taken;
+
+        static void Take(SymbolSlot slot, List<PendingQuote> into)
+        {
+            slot.Ready = false;
+            slot.InFlight = true;
+            slot.HasPending = false;
+            into.Add(slot.Pending);
+        }
     }
 
     /// <summary>The grain took <paramref name="delivered"/>; a quote that arrived meanwhile is ready next.</summary>

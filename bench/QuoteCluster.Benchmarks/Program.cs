@@ -5,7 +5,8 @@ using QuoteCluster.Tests.Support;
 
 // Usage:
 //   dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- ingest [--symbols 100,1000] [--rates 200000] [--seconds 15]
-//       [--market-symbols 11000] [--market-rate 200000]   (the whole-market row, MONITORED_SYMBOLS=*; --market-symbols 0 skips it)
+//       [--market-symbols 11000] [--market-rate 200000]   (the whole-market row, MONITORED_SYMBOLS=*; --market-symbols 0 skips it,
+//       --symbols 0 runs it alone)
 //   dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- alpaca [--seconds 10] [--rounds 3]
 //   FIRESTORE_EMULATOR_HOST=127.0.0.1:8766 dotnet run -c Release --project bench/QuoteCluster.Benchmarks -- firestore [--seconds 20] [--outage-seconds 60]
 // Any suite with --smoke (what bench/smoke runs, in CI): tiny sizes and windows of a second or two, only to prove that
@@ -54,26 +55,38 @@ return 0;
 
 async Task IngestAsync()
 {
-    var symbolCounts = Argument("--symbols", smoke ? "10" : "100,1000").Split(',').Select(int.Parse).ToArray();
+    var symbolCounts = Argument("--symbols", smoke ? "10" : "100,1000").Split(',').Select(int.Parse).Where(n => n > 0).ToArray();
     var rates = Argument("--rates", smoke ? "1000" : "200000").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
     var warmup = TimeSpan.FromSeconds(smoke ? 1 : 5);
 
     // The whole market (issue 13): MONITORED_SYMBOLS=* over a simulated market of this many symbols; smoke: 200 at 2,000/s.
     var marketSymbols = int.Parse(Argument("--market-symbols", smoke ? "200" : "11000"), CultureInfo.InvariantCulture);
     var marketRate = double.Parse(Argument("--market-rate", smoke ? "2000" : "200000"), CultureInfo.InvariantCulture);
-    Console.WriteLine("| symbols | feed rate (quotes/s) | quotes/s through ingest | stream events/s | events ÷ quotes | grain calls/s | p50 feed→consumer | p99 feed→consumer | max heap | max RSS |");
-    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| symbols | feed rate (quotes/s) | quotes/s through ingest | stream events/s | events ÷ quotes | grain calls/s | gateway grain reads/s | p50 feed→consumer | p99 feed→consumer | max heap | max RSS |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     var runs = symbolCounts.SelectMany(symbols => rates.Select(rate => (symbols, rate, whole: false))).ToList();
     if (marketSymbols > 0) runs.Add((marketSymbols, marketRate, whole: true));
+    var stages = new List<string>();
     foreach (var (symbols, rate, whole) in runs)
     {
         var r = await IngestPipelineRun.RunAsync(symbols, rate, warmup, measure: TimeSpan.FromSeconds(seconds), whole);
+        var name = string.Create(CultureInfo.InvariantCulture, $"{r.Symbols:N0}{(r.WholeMarket ? " (whole market, `*`)" : "")}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Symbols:N0}{(r.WholeMarket ? " (whole market, `*`)" : "")} | {r.TargetRate:N0} | {r.QuotesPerSecond:N0} | {r.EventsPerSecond:N0} | {r.EventsPerSecond / r.QuotesPerSecond:P2} | {r.SymbolCallsPerSecond:N0} | {r.P50Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxHeapMb:F0} MB | {r.MaxRssMb:F0} MB |"));
+            $"| {name} | {r.TargetRate:N0} | {r.QuotesPerSecond:N0} | {r.EventsPerSecond:N0} | {r.EventsPerSecond / r.QuotesPerSecond:P2} | {r.SymbolCallsPerSecond:N0} | {r.GatewayReadsPerSecond:N0} | {r.P50Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxHeapMb:F0} MB | {r.MaxRssMb:F0} MB |"));
+        var s = r.Stages;
+        stages.Add(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} at {r.TargetRate:N0} | {s.FeedToGrainP50Ms:F0} ms | {s.FeedToGrainP99Ms:F0} ms | {s.CpuCores:F2} of {Environment.ProcessorCount} | {s.ThreadPoolQueueMedian:N0} / {s.ThreadPoolQueueMax:N0} | {s.GcPausedMs:N0} ms | {s.GatewayResubscribes:N0} |"));
         var row = string.Create(CultureInfo.InvariantCulture, $"ingest, {symbols} symbols{(whole ? " (whole market)" : "")} at {rate:N0} quotes/s");
         Expect(r.QuotesPerSecond > 0, $"{row}: no quotes went through ingest");
         Expect(r.EventsPerSecond > 0, $"{row}: no stream events reached the consumer");
     }
+
+    // What the rows cannot say: how stale ingest leaves the grains, whether the process had CPU to spare, how much
+    // work waited for a thread, and what the garbage collector and the gateway's healing took.
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nWhere the time went (same runs; {seconds:0.#} s windows):\n"));
+    Console.WriteLine("| run | grain's quote age p50 (feed→grain) | p99 | CPU cores used | thread-pool queue median / max | GC paused | gateway re-subscriptions |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var line in stages) Console.WriteLine(line);
 }
 
 async Task FirestoreAsync()

@@ -22,6 +22,7 @@ public sealed class GatewayHubHealingCostTests : IAsyncLifetime
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     private readonly SymbolReads _reads = new();
+    private readonly StreamDeliveryDelay _streamDelay = new();
     private QuoteClusterOptions _options = null!;
     private InProcessTestCluster _cluster = null!;
 
@@ -33,7 +34,11 @@ public sealed class GatewayHubHealingCostTests : IAsyncLifetime
             ("MONITORED_SYMBOLS", string.Join(',', Busy)), ("SIMULATED_QUOTES_PER_SEC", "300"), ("INGEST_BATCH_INTERVAL_MS", "5"),
             ("LIVE_RESYNC_MAX_READS", ReadsPerPass.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("ORLEANS_DASHBOARD", "0"));
         _cluster = await QuoteClusterTestCluster.StartAsync(1, _options, new RecordingQuoteStore(),
-            configure: silo => silo.Services.AddSingleton<IIncomingGrainCallFilter>(_reads));
+            configure: silo =>
+            {
+                silo.Services.AddSingleton<IIncomingGrainCallFilter>(_reads);
+                silo.Services.AddSingleton<IIncomingGrainCallFilter>(_streamDelay);
+            });
         await _cluster.Ingest().EnsureRunningAsync();
     }
 
@@ -105,6 +110,34 @@ public sealed class GatewayHubHealingCostTests : IAsyncLifetime
         await Task.Delay(1000);
         var perSecond = listener.Count(Busy[0]) - healedFrom;
         Assert.True(perSecond >= 50, $"after two passes the symbol got {perSecond} updates in a second, not its ~100 a second");
+    }
+
+    [Fact]
+    public async Task An_update_still_on_its_way_is_not_taken_for_silence_however_long_its_quote_waited_in_ingest()
+    {
+        // Under load a quote can wait in ingest longer than the hub's grace; the grace must run from when the hub saw
+        // the grain ahead of its stream, not from the quote's receipt, or every update in flight looks like silence.
+        using var hub = NewHub();
+        var symbol = Quiet[0];
+        var listener = new CountingListener();
+        await hub.SubscribeAsync(symbol, listener);
+        await hub.ResyncAllAsync();
+        var subscribes = hub.StreamSubscribes;
+
+        _streamDelay.Hold(TimeSpan.FromMilliseconds(150));
+        var now = DateTimeOffset.UtcNow;
+        var waited = new Quote(symbol, 10, 10.02, 1, 1, null, now.AddSeconds(-2), now.AddSeconds(-2), QuoteSources.Simulated);
+        await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol).ApplyAsync(waited, 1);
+        await hub.ResyncAllAsync();
+
+        Assert.Equal(subscribes, hub.StreamSubscribes);
+        await Eventually.Until(() => listener.Count(symbol) > 0, Wait, "the update to arrive");
+
+        // The listeners were fed from the grain while the hub looked closer; once the update came, that stops, rather
+        // than going on for the five seconds a re-made subscription gets.
+        var reads = _reads.Of(symbol);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.True(_reads.Of(symbol) - reads <= 3, $"{_reads.Of(symbol) - reads} grain reads in the 1.5 s after the suspicion cleared");
     }
 
     private QuoteSubscriptionHub NewHub() =>

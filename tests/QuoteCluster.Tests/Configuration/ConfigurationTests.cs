@@ -83,6 +83,7 @@ public class ConfigurationTests
     [InlineData("ALPACA_CODEC", "protobuf")]
     [InlineData("ALPACA_SILENCE_TIMEOUT_S", "-1")]
     [InlineData("LIVE_RESYNC_MAX_READS", "0")]
+    [InlineData("INGEST_MAX_IN_FLIGHT", "0")]
     public void A_bad_value_is_rejected_with_one_line_naming_the_variable_and_the_value(string name, string value)
     {
         (string, string)[] settings = name == "DRY_RUN" ? [(name, value)] : [(name, value), ("DRY_RUN", "1")];

@@ -33,6 +33,24 @@ public class QuoteCoalescerTests
     }
 
     [Fact]
+    public void Taking_at_most_n_takes_the_longest_ready_and_the_rest_keep_coalescing_until_their_turn()
+    {
+        var coalescer = new QuoteCoalescer();
+        coalescer.OnQuotes([At("AAPL", 1, 10), At("MSFT", 1, 20), At("SPY", 1, 30)]);
+
+        var first = new List<PendingQuote>();
+        coalescer.TakeReady(first, most: 2);
+        Assert.Equal(["AAPL", "MSFT"], first.Select(p => p.Latest.Symbol));
+
+        // SPY waited: the quote it is delivered with is the newest that arrived meanwhile.
+        coalescer.OnQuotes([At("SPY", 2, 31)]);
+        var second = Take(coalescer);
+        Assert.Equal(["SPY"], second.Keys);
+        Assert.Equal(31, second["SPY"].Latest.Bid);
+        Assert.Equal(2, second["SPY"].Count);
+    }
+
+    [Fact]
     public void A_quote_without_a_trade_price_keeps_the_one_seen_earlier_in_the_batch()
     {
         var coalescer = new QuoteCoalescer();
