@@ -16,6 +16,14 @@ public static class GatewayHosting
     public static QuoteClusterOptions AddQuoteClusterGateway(this WebApplicationBuilder builder)
     {
         var embedded = IsEmbedded(builder.Configuration);
+        if (embedded)
+        {
+            // The embedded default is one small process (docs/operations.md, Memory): the dashboard alone would take
+            // about 85 MB of it, so there it is asked for (ORLEANS_DASHBOARD=1). Silo processes, where operators watch
+            // the cluster, and gateways in a cluster serve it unless told not to.
+            builder.Configuration[$"{QuoteClusterSettings.Section}:ORLEANS_DASHBOARD"] ??= "0";
+        }
+
         if (embedded && QuoteClusterSettings.AlpacaUnconfigured(builder.Configuration))
         {
             // The demo shows about twenty well-known tickers unless the user names their own.

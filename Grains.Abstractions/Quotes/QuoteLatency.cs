@@ -10,9 +10,12 @@ namespace QuoteCluster.Quotes;
 /// </remarks>
 public static class QuoteLatency
 {
-    public static TimeSpan Since(Quote quote, DateTimeOffset readAt)
+    public static TimeSpan Since(Quote quote, DateTimeOffset readAt) => Since(quote.ExchangeTime, readAt);
+
+    /// <summary>The same, from the exchange timestamp as a client reads it off the wire (`ts`, `timestamp`).</summary>
+    public static TimeSpan Since(DateTimeOffset exchangeTime, DateTimeOffset readAt)
     {
-        var elapsed = readAt - quote.ExchangeTime;
+        var elapsed = readAt - exchangeTime;
         return elapsed > TimeSpan.Zero ? elapsed : TimeSpan.Zero;
     }
 }

@@ -93,9 +93,7 @@ public static class QuoteClusterSettings
             PodIp = reader.IpAddress("POD_IP"),
             SiloPort = reader.Integer("ORLEANS_SILO_PORT", defaults.SiloPort, 1, 65_535),
             GatewayPort = reader.Integer("ORLEANS_GATEWAY_PORT", defaults.GatewayPort, 1, 65_535),
-            // The embedded default is one small process (docs/operations.md, Memory): the dashboard alone would take
-            // about 85 MB of it, so there it is asked for; Silo processes, where operators watch the cluster, serve it.
-            Dashboard = reader.Flag("ORLEANS_DASHBOARD", mode != ClusterMode.Embedded && defaults.Dashboard),
+            Dashboard = reader.Flag("ORLEANS_DASHBOARD", defaults.Dashboard),
         };
 
         if (options.ReconnectBackoffMax < options.ReconnectBackoffBase)

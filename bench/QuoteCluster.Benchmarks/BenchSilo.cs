@@ -18,20 +18,29 @@ internal static class BenchSilo
     /// </summary>
     private static readonly (string Key, string Value)[] Defaults = [("MARKET_FEED", "simulated")];
 
+    /// <summary>The latency and batching knobs a run takes from the environment, so they can be tried without a rebuild.</summary>
+    private static readonly string[] Tunables =
+        ["INGEST_BATCH_INTERVAL_MS", "STREAM_POLL_INTERVAL_MS", "INGEST_MAX_IN_FLIGHT", "LIVE_RESYNC_INTERVAL_S", "LIVE_RESYNC_MAX_READS", "PER_SYMBOL_MIN_INTERVAL_MS"];
+
     /// <summary>
-    /// The settings as the product reads them: <see cref="Defaults"/>, then the environment (so a knob such as
-    /// INGEST_BATCH_INTERVAL_MS can be tried without a rebuild), then the run's own (which win).
+    /// The settings as the product reads them: <see cref="Defaults"/>, then the <see cref="Tunables"/> set in the
+    /// environment (printed, so a figure never comes from a knob nobody saw), then the run's own (which win). Nothing
+    /// else is read from the environment: a shell's leftover CLUSTER_MODE or FIRESTORE_EMULATOR_HOST must not change a run.
     /// </summary>
     public static QuoteClusterOptions Options(params (string Key, string Value)[] settings)
     {
-        static IEnumerable<KeyValuePair<string, string?>> Pairs(IEnumerable<(string Key, string Value)> pairs) =>
-            pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value));
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(Pairs(Defaults))
-            .AddEnvironmentVariables()
-            .AddInMemoryCollection(Pairs(settings))
-            .Build();
-        return QuoteClusterSettings.Load(configuration) with { SiloPort = FreePort(), GatewayPort = FreePort() };
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in Defaults) merged[key] = value;
+        foreach (var name in Tunables)
+        {
+            if (Environment.GetEnvironmentVariable(name) is not { } value) continue;
+            merged[name] = value;
+            Console.Error.WriteLine($"from the environment: {name}={value}");
+        }
+
+        foreach (var (key, value) in settings) merged[key] = value;
+        return QuoteClusterSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(merged).Build())
+            with { SiloPort = FreePort(), GatewayPort = FreePort() };
     }
 
     /// <summary>Monitors exactly these symbols, with MAX_SYMBOLS set to their count so the feed's limit admits a run of any size.</summary>

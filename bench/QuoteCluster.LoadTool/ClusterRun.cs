@@ -89,6 +89,13 @@ internal static class ClusterRun
                 return 1;
             }
 
+            // With one client of each kind, a failed one is a broken route, not load.
+            if (results.FirstOrDefault(r => r.FirstFailure is not null) is { } failed)
+            {
+                Console.Error.WriteLine($"FAILED: {failed.Failed} of {clients} clients failed, the first with: {failed.FirstFailure}");
+                return 1;
+            }
+
             return 0;
         }
         catch (Exception) when (processes.Count > 0)

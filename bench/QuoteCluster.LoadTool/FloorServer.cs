@@ -23,8 +23,9 @@ namespace QuoteCluster.LoadTool;
 /// </summary>
 /// <remarks>
 /// Everything the load tool's clients measure against it is the machine's and the framework's, so the gateway's
-/// latency divided by this one is what the cluster path (feed client, ingest, grains, streams, hub) adds. It runs as
-/// a child process under the Api's runtime settings, as the gateway does.
+/// latency divided by this one is what the gateway process adds: the cluster path (the simulator's sending side, feed
+/// client, ingest, grains, streams, hub) and its authentication, rate limiting and metrics. It runs as a child process
+/// under the Api's runtime settings, as the gateway does.
 /// </remarks>
 internal static class FloorServer
 {

@@ -108,7 +108,7 @@ internal sealed class LoadClients(Uri gateway, string token, int latencySampleEv
 
     private void Sample(DateTimeOffset since)
     {
-        var ms = (DateTimeOffset.UtcNow - since).TotalMilliseconds;
+        var ms = QuoteCluster.Quotes.QuoteLatency.Since(since, DateTimeOffset.UtcNow).TotalMilliseconds;
         lock (_samplesGate) _latencyMs.Add(ms);
     }
 }

@@ -10,8 +10,8 @@ namespace QuoteCluster.LoadTool;
 internal static class MemoryRun
 {
     /// <summary>
-    /// The two targets and the dashboard's cost, one fresh process each: 20 symbols idle; the same with
-    /// ORLEANS_DASHBOARD=1; 1,000 symbols with 1,000 idle clients. <paramref name="only"/> measures one case instead.
+    /// The two memory targets (150 MB idle with 20 symbols, 250 MB with 1,000 symbols and 1,000 idle clients) and the
+    /// dashboard's cost, one fresh process each. <paramref name="only"/> measures one case instead.
     /// </summary>
     public static async Task<int> RunAllAsync(string apiDll, (int Symbols, int Clients)? only, TimeSpan warmUp, bool smoke)
     {

@@ -45,23 +45,24 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
     /// <summary>Waits until <paramref name="path"/> answers at all (any status), 30 s at most; a server that never does is killed.</summary>
     public async Task WaitUntilServingAsync(string path)
     {
-        using var probe = new HttpClient { BaseAddress = Address };
+        using var probe = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline && !process.HasExited)
         {
             try
             {
                 await probe.GetAsync(path);
                 return;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 await Task.Delay(200);
             }
         }
 
+        var diagnostics = Diagnostics();
         await DisposeAsync();
-        throw new TimeoutException($"the server at {Address} did not start within 30 s");
+        throw new TimeoutException($"the server at {Address} did not start within 30 s\n{diagnostics}");
     }
 
     /// <summary>
@@ -71,15 +72,13 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
     public static async Task<ServerProcess> StartSiblingAsync(string apiDll, string readyPath, params string[] arguments)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet",
+        var environment = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") is { } server
+            ? new Dictionary<string, string> { ["DOTNET_gcServer"] = server }
+            : null;
+        var process = Spawn(arguments[0], "dotnet",
             ["exec", "--runtimeconfig", Path.ChangeExtension(apiDll, ".runtimeconfig.json"), typeof(ServerProcess).Assembly.Location,
-             .. arguments, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") is { } server) start.Environment["DOTNET_gcServer"] = server;
-        var process = new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {arguments[0]}"), new Uri($"http://127.0.0.1:{port}"));
+             .. arguments, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            environment, new Uri($"http://127.0.0.1:{port}"));
         await process.WaitUntilServingAsync(readyPath);
         return process;
     }
@@ -88,6 +87,8 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
     public static ServerProcess Spawn(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, Uri address)
     {
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // A .NET host reads its appsettings.json from its content root, the working directory: the host's own folder.
+        if (start.ArgumentList.FirstOrDefault() is { } first && first.EndsWith(".dll", StringComparison.Ordinal)) start.WorkingDirectory = Path.GetDirectoryName(first);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
         var server = new ServerProcess(process, address) { Name = name };

@@ -11,6 +11,9 @@ public class EmbeddedApiFactory : WebApplicationFactory<QuoteCluster.Api.QuoteVi
 {
     public const string Token = "test-token";
 
+    /// <summary>Whether ORLEANS_DASHBOARD=1 is set; false leaves the embedded default's own choice.</summary>
+    protected virtual bool AskForDashboard => true;
+
     /// <summary>A client that presents the gateway's token, as every `/api` call must.</summary>
     public HttpClient CreateAuthorizedClient()
     {
@@ -26,7 +29,7 @@ public class EmbeddedApiFactory : WebApplicationFactory<QuoteCluster.Api.QuoteVi
         builder.UseSetting("ORLEANS_GATEWAY_PORT", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SIMULATED_QUOTES_PER_SEC", "200");
         // The route table and its auth are tested with the dashboard in it, as an operator who asks for it gets it.
-        builder.UseSetting("ORLEANS_DASHBOARD", "1");
+        if (AskForDashboard) builder.UseSetting("ORLEANS_DASHBOARD", "1");
     }
 }
 
