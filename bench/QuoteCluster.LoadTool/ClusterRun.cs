@@ -110,27 +110,10 @@ internal static class ClusterRun
     }
 
     /// <summary>Until the Api sees every silo active and reports the feed LIVE (90 s at most: silos join one by one).</summary>
-    private static async Task WaitForLiveClusterAsync(ServerProcess api, int silos)
-    {
-        using var http = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(5) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", Token);
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
+    private static Task WaitForLiveClusterAsync(ServerProcess api, int silos) =>
+        api.WaitUntilLiveAsync(Token, TimeSpan.FromSeconds(90), async http =>
         {
-            try
-            {
-                using var cluster = JsonDocument.Parse(await http.GetStringAsync("/api/cluster"));
-                var active = cluster.RootElement.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active");
-                var status = await http.GetStringAsync("/api/stream/status");
-                if (active >= silos && status.Contains("\"LIVE\"", StringComparison.Ordinal)) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or JsonException)
-            {
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"the cluster did not have {silos} active silos and a LIVE feed within 90 s");
-    }
+            using var cluster = JsonDocument.Parse(await http.GetStringAsync("/api/cluster"));
+            return cluster.RootElement.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active") >= silos;
+        });
 }

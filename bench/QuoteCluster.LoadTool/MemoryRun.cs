@@ -55,7 +55,7 @@ internal static class MemoryRun
         return 0;
     }
 
-    private static async Task<string> ReadAsync(GatewayProcess gateway, string label)
+    private static async Task<string> ReadAsync(ServerProcess gateway, string label)
     {
         using var http = new HttpClient { BaseAddress = gateway.Address };
         http.DefaultRequestHeaders.Authorization = new("Bearer", GatewayProcess.Token);

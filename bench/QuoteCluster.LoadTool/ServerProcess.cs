@@ -83,8 +83,36 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
         return process;
     }
 
+    /// <summary>
+    /// Waits until this Api reports its feed LIVE and <paramref name="alsoReady"/> (if given) agrees; a timeout says
+    /// what the process last printed.
+    /// </summary>
+    public async Task WaitUntilLiveAsync(string token, TimeSpan timeout, Func<HttpClient, Task<bool>>? alsoReady = null)
+    {
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                var status = await http.GetStringAsync("/api/stream/status");
+                if (status.Contains("\"LIVE\"", StringComparison.Ordinal) && (alsoReady is null || await alsoReady(http))) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or System.Text.Json.JsonException)
+            {
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"{Name} did not report LIVE within {timeout.TotalSeconds:0} s\n{Diagnostics()}");
+    }
+
     /// <summary>A child process whose output is drained (the last lines kept for <see cref="Diagnostics"/>).</summary>
-    public static ServerProcess Spawn(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, Uri address)
+    /// <param name="echoErrors">Also print each line of its standard error as it comes, marked with its name.</param>
+    public static ServerProcess Spawn(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, Uri address,
+        bool echoErrors = false)
     {
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         // A .NET host reads its appsettings.json from its content root, the working directory: the host's own folder.
@@ -93,7 +121,11 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
         var server = new ServerProcess(process, address) { Name = name };
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            server.Keep(e.Data);
+            if (echoErrors && e.Data is not null) Console.Error.WriteLine($"[{name}] {e.Data}");
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return server;
