@@ -17,9 +17,16 @@ public interface ISymbolGrain : IGrainWithStringKey
     [Alias("ConfirmStored")]
     Task ConfirmStoredAsync(long version);
 
-    /// <summary>Re-sends the latest quote to storage when an earlier send was never confirmed (the writer may have been lost).</summary>
+    /// <summary>
+    /// Re-sends the latest quote to storage when an earlier send went unconfirmed for STORAGE_RESEND_AFTER_S (the writer
+    /// may have been lost), or when a trailing write's flush failed.
+    /// </summary>
     [Alias("EnsureStored")]
     Task EnsureStoredAsync();
+
+    /// <summary>Re-sends the latest quote at once if the last send is unconfirmed: a silo died, and the writer holding it may have too.</summary>
+    [Alias("ResendUnconfirmed")]
+    Task ResendUnconfirmedAsync();
 
     /// <summary>Sends a write that is still waiting for its interval now; used when the system stops.</summary>
     [Alias("FlushPendingWrite")]
@@ -36,4 +43,5 @@ public sealed record SymbolWriteStats(
     [property: Id(2)] long StaleDropped,
     [property: Id(3)] long WritesSent,
     [property: Id(4)] long StoredVersion,
-    [property: Id(5)] bool WritePending);
+    [property: Id(5)] bool WritePending,
+    [property: Id(6)] bool AwaitingConfirmation);

@@ -308,6 +308,7 @@ public sealed class IngestGrain(
                 var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
                 if (newlyDead.Count == 0) continue;
                 _coalescer.RedeliverLatest();
+                await ResendUnconfirmedWritesAsync();
                 await Task.Delay(RedeliverAgainAfter, time, cancellationToken);
                 _coalescer.RedeliverLatest();
             }
@@ -336,16 +337,35 @@ public sealed class IngestGrain(
     private Task WriteHeartbeatAsync(string status, CancellationToken cancellationToken) =>
         _heartbeat.WriteAsync(status, CurrentStatus, cancellationToken);
 
-    private async Task ResendUnconfirmedAsync(CancellationToken cancellationToken)
+    private Task ResendUnconfirmedAsync(CancellationToken cancellationToken) =>
+        _stopped ? Task.CompletedTask : CallEverySymbolAsync(g => g.EnsureStoredAsync(), "(storage resend sweep)");
+
+    /// <summary>A SymbolGrain waits for its writer's confirmation before it sends the next write; a dead silo may have held that writer.</summary>
+    private Task ResendUnconfirmedWritesAsync() =>
+        CallEverySymbolAsync(g => g.ResendUnconfirmedAsync(), "(storage resend after a silo died)");
+
+    /// <summary>
+    /// At most INGEST_MAX_IN_FLIGHT calls at a time: with the whole market, 11,000 calls at once would queue in front of
+    /// every quote in the silos. A failed call is logged once for the round and does not stop the others.
+    /// </summary>
+    private async Task CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string what)
     {
-        if (_stopped) return;
-        try
+        Exception? failure = null;
+        foreach (var chunk in Symbols.Chunk(options.IngestMaxInFlight))
         {
-            await Task.WhenAll(Symbols.Select(s => GrainFactory.GetGrain<ISymbolGrain>(s).EnsureStoredAsync()));
+            await Task.WhenAll(chunk.Select(async s =>
+            {
+                try
+                {
+                    await call(GrainFactory.GetGrain<ISymbolGrain>(s));
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            }));
         }
-        catch (Exception e)
-        {
-            Log.DispatchFailed(logger, e, "(storage resend sweep)");
-        }
+
+        if (failure is not null) Log.DispatchFailed(logger, failure, what);
     }
 }

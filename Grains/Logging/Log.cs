@@ -133,6 +133,10 @@ public static partial class Log
         Message = "Alpaca's market-data API refused the snapshot request (HTTP {status}): {advice}. No snapshot this time")]
     public static partial void AlpacaSnapshotConfigurationError(ILogger logger, int status, string advice);
 
+    [LoggerMessage(EventId = 1022, EventName = "storage_refresh_failed", Level = LogLevel.Debug,
+        Message = "could not read {symbol}'s grain before writing it; writing the quote held")]
+    public static partial void StorageRefreshFailed(ILogger logger, Exception exception, string symbol);
+
     [LoggerMessage(EventId = 1040, EventName = "symbols_dropped", Level = LogLevel.Warning,
         Message = "MONITORED_SYMBOLS=* reached MAX_SYMBOLS={max_symbols}: {dropped_quotes} quotes of {dropped_symbols} more symbols dropped so far (latest {last_dropped}); raise MAX_SYMBOLS to ingest them")]
     public static partial void SymbolsDropped(ILogger logger, int max_symbols, long dropped_quotes, int dropped_symbols, string? last_dropped);

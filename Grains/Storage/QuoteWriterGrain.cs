@@ -16,6 +16,10 @@ namespace QuoteCluster.Storage;
 /// One partition of the storage writer. It keeps only the latest pending quote per symbol, and every flush writes
 /// the oldest-waiting ones that the per-document interval and the cluster-wide budget allow.
 /// </summary>
+/// <remarks>
+/// A SymbolGrain sends its next write only once this writer confirms the last, so a quote that waited here for the
+/// budget longer than a symbol's interval is likely behind its grain: the grain is read for its latest as it is written.
+/// </remarks>
 [ImplicitStreamSubscription(QuoteStreams.WritesNamespace)]
 public sealed class QuoteWriterGrain(
     IQuoteStore store,
@@ -58,11 +62,11 @@ public sealed class QuoteWriterGrain(
         var symbol = item.Quote.Symbol;
         if (_pending.TryGetValue(symbol, out var held))
         {
-            if (held.Update.Version < item.Version) _pending[symbol] = held with { Update = item };
+            if (held.Update.Version < item.Version) _pending[symbol] = held with { Update = item, HeldSince = time.GetUtcNow() };
         }
         else
         {
-            _pending[symbol] = new PendingWrite(item, time.GetUtcNow());
+            _pending[symbol] = new PendingWrite(item, time.GetUtcNow(), time.GetUtcNow());
         }
 
         return Task.CompletedTask;
@@ -105,7 +109,7 @@ public sealed class QuoteWriterGrain(
         var granted = await GrainFactory.GetGrain<IWriteBudgetGrain>(IWriteBudgetGrain.SingletonKey).AcquireAsync(due.Count);
         if (granted < due.Count) QuoteClusterMetrics.WriteBudgetWaits.Add(due.Count - granted);
         if (granted == 0) return 0;
-        var batch = due.Take(granted).Select(p => p.Update).ToList();
+        var batch = await LatestOfAsync(due.Take(granted), now);
         try
         {
             await store.WriteQuotesAsync([.. batch.Select(u => u.Quote)], CancellationToken.None);
@@ -124,7 +128,7 @@ public sealed class QuoteWriterGrain(
         {
             var symbol = update.Quote.Symbol;
             _lastWriteAt[symbol] = writtenAt;
-            if (_pending.TryGetValue(symbol, out var held) && held.Update.Version == update.Version)
+            if (_pending.TryGetValue(symbol, out var held) && held.Update.Version <= update.Version)
             {
                 _pending.Remove(symbol);
             }
@@ -136,5 +140,25 @@ public sealed class QuoteWriterGrain(
         return batch.Count;
     }
 
-    private sealed record PendingWrite(QuoteUpdate Update, DateTimeOffset Since);
+    /// <summary>The pending quotes to write, each replaced by its grain's newer one if it was held here past its interval.</summary>
+    private async Task<List<QuoteUpdate>> LatestOfAsync(IEnumerable<PendingWrite> writes, DateTimeOffset now) =>
+        [.. await Task.WhenAll(writes.Select(async p =>
+        {
+            if (now - p.HeldSince < options.PerSymbolMinInterval) return p.Update;
+            try
+            {
+                var latest = await GrainFactory.GetGrain<ISymbolGrain>(p.Update.Quote.Symbol).GetLatestAsync();
+                return latest is not null && latest.Version > p.Update.Version ? latest : p.Update;
+            }
+            catch (Exception e)
+            {
+                // What is held is still the newest this writer knows: written now, the rest comes with the next send.
+                Log.StorageRefreshFailed(logger, e, p.Update.Quote.Symbol);
+                return p.Update;
+            }
+        }))];
+
+    /// <param name="Since">When the symbol's oldest unwritten quote arrived: flushes take the longest-waiting first.</param>
+    /// <param name="HeldSince">When the quote now held arrived.</param>
+    private sealed record PendingWrite(QuoteUpdate Update, DateTimeOffset Since, DateTimeOffset HeldSince);
 }

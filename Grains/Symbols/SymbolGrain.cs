@@ -16,6 +16,11 @@ namespace QuoteCluster.Symbols;
 /// <remarks>
 /// Like Chirper's account grain it keeps one outstanding write and folds later changes into it. Its clock is the
 /// injected TimeProvider, so the throttle is tested on fake time.
+/// A sent write stays outstanding until its writer confirms it: the next one waits for that confirmation, so a writer
+/// held back by the cluster-wide budget is not sent a write a second by every symbol it cannot yet write (with the
+/// whole market, 11,000 a second against 20 writes a second). The writer reads the grain's latest quote when it finally
+/// writes, so what reaches Firestore is no older for the wait. An unconfirmed write is sent again after
+/// STORAGE_RESEND_AFTER_S, or at once when a silo dies (its writer may have gone with it).
 /// The latest quote is also kept in the cluster's grain storage (Redis in CLUSTER_MODE=redis) each time a write goes to
 /// the Firestore writer, so no more often than that throttle allows, and on deactivation: a grain that comes back after
 /// its silo died answers with it at once. The quote held for a trailing write when the silo died comes back from the
@@ -41,6 +46,7 @@ public sealed class SymbolGrain(
     private long _staleDropped;
     private long _writesSent;
     private long _storedVersion;
+    private long _sentVersion;
     private DateTimeOffset _lastSentAt;
     private DateTimeOffset _trailingDueAt;
     private bool _persisted = true;
@@ -119,23 +125,40 @@ public sealed class SymbolGrain(
     public Task ConfirmStoredAsync(long version)
     {
         _storedVersion = Math.Max(_storedVersion, version);
+        if (!_throttle.Pending || _trailingWrite is not null) return Task.CompletedTask;
+        if (_latest is null || _latest.Version <= _storedVersion)
+        {
+            // The writer read this grain when it wrote, and wrote what is pending here.
+            _throttle.OnWritten(time.GetUtcNow());
+            return Task.CompletedTask;
+        }
+
+        // A resend went out after the write confirmed here: its own confirmation sends the next.
+        if (AwaitingConfirmation(time.GetUtcNow())) return Task.CompletedTask;
+
+        // Sent from a turn of its own: the writer is still awaiting this call.
+        ArmTrailingWrite(_throttle.DueIn(time.GetUtcNow()));
         return Task.CompletedTask;
     }
 
     public async Task EnsureStoredAsync()
     {
         if (_latest is null || _storedVersion >= _latest.Version) return;
-        if (_throttle.Pending)
-        {
-            // Still pending an interval after it was due: its timer's flush failed (the call was lost with a silo, or
-            // the send threw), and nothing else would ever retry it.
-            if (time.GetUtcNow() >= _trailingDueAt + options.PerSymbolMinInterval) await SendWriteAsync();
-            return;
-        }
+        var now = time.GetUtcNow();
 
-        if (time.GetUtcNow() - _lastSentAt < options.StorageResendAfter) return;
+        // A trailing write still pending an interval after it was due: its timer's flush failed (the call was lost with
+        // a silo, or the send threw), and nothing else would ever retry it.
+        if (_trailingWrite is not null && now < _trailingDueAt + options.PerSymbolMinInterval) return;
+        if (_trailingWrite is null && AwaitingConfirmation(now)) return;
         Log.StorageResend(logger, _symbol, _latest.Version);
-        await ScheduleWriteAsync();
+        await SendWriteAsync();
+    }
+
+    public async Task ResendUnconfirmedAsync()
+    {
+        if (_latest is null || _sentVersion <= _storedVersion) return;
+        Log.StorageResend(logger, _symbol, _latest.Version);
+        await SendWriteAsync();
     }
 
     public async Task FlushPendingWriteAsync()
@@ -147,7 +170,8 @@ public sealed class SymbolGrain(
     }
 
     public Task<SymbolWriteStats> GetWriteStatsAsync() =>
-        Task.FromResult(new SymbolWriteStats(_quotesIn, _updates, _staleDropped, _writesSent, _storedVersion, _throttle.Pending));
+        Task.FromResult(new SymbolWriteStats(_quotesIn, _updates, _staleDropped, _writesSent, _storedVersion, _throttle.Pending,
+            AwaitingConfirmation(time.GetUtcNow())));
 
     /// <summary>
     /// The same quote again: the ingest grain re-delivers every symbol's last quote when a silo dies, and primes symbols
@@ -157,9 +181,15 @@ public sealed class SymbolGrain(
         quote.ExchangeTime == held.ExchangeTime && quote.Bid == held.Bid && quote.Ask == held.Ask
         && quote.BidSize == held.BidSize && quote.AskSize == held.AskSize && quote.LastPrice == held.LastPrice;
 
+    /// <summary>The writer still holds this grain's last send: its confirmation sends the next.</summary>
+    private bool AwaitingConfirmation(DateTimeOffset now) =>
+        _sentVersion > _storedVersion && now - _lastSentAt < options.StorageResendAfter;
+
     private async Task ScheduleWriteAsync()
     {
-        var due = _throttle.OnChange(time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var due = _throttle.OnChange(now);
+        if (_trailingWrite is null && AwaitingConfirmation(now)) return;
         if (due == TimeSpan.Zero)
         {
             await SendWriteAsync();
@@ -199,6 +229,7 @@ public sealed class SymbolGrain(
 
         _throttle.OnWritten(time.GetUtcNow());
         _lastSentAt = time.GetUtcNow();
+        _sentVersion = sending.Version;
         _writesSent++;
         _persisted = false;
         await PersistLatestAsync();

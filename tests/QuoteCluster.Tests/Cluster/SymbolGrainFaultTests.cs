@@ -41,6 +41,62 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_write_never_confirmed_holds_back_the_next_until_the_sweep_sends_the_latest_after_the_resend_time()
+    {
+        var grain = fixture.Grain("UNCONFIRMED");
+        fixture.Fault.FailConfirmations("UNCONFIRMED");
+        try
+        {
+            await grain.ApplyAsync(fixture.QuoteNow("UNCONFIRMED", 100), 1);
+            await fixture.StoredBidAsync("UNCONFIRMED", 100);
+
+            // As far as the grain knows its writer still holds bid 100: nothing more goes, however many intervals pass.
+            for (var bid = 101; bid <= 105; bid++)
+            {
+                fixture.Time.Advance(TimeSpan.FromSeconds(1));
+                await grain.ApplyAsync(fixture.QuoteNow("UNCONFIRMED", bid), 1);
+            }
+
+            await grain.EnsureStoredAsync();
+            var waiting = await grain.GetWriteStatsAsync();
+            Assert.Equal(1, waiting.WritesSent);
+            Assert.True(waiting.AwaitingConfirmation);
+        }
+        finally
+        {
+            fixture.Fault.Heal();
+        }
+
+        fixture.Time.Advance(TimeSpan.FromSeconds(30));
+        await grain.EnsureStoredAsync();
+        await fixture.StoredBidAsync("UNCONFIRMED", 105);
+        await Eventually.Until(grain.GetWriteStatsAsync, s => !s.AwaitingConfirmation && !s.WritePending, Wait, "the resent write's confirmation");
+    }
+
+    [Fact]
+    public async Task A_write_never_confirmed_is_sent_again_at_once_when_a_silo_dies()
+    {
+        var grain = fixture.Grain("SILODIED");
+        fixture.Fault.FailConfirmations("SILODIED");
+        try
+        {
+            await grain.ApplyAsync(fixture.QuoteNow("SILODIED", 7), 1);
+            await fixture.StoredBidAsync("SILODIED", 7);
+            fixture.Time.Advance(TimeSpan.FromSeconds(2));
+            await grain.ApplyAsync(fixture.QuoteNow("SILODIED", 8), 1);
+            Assert.Equal(1, (await grain.GetWriteStatsAsync()).WritesSent);
+        }
+        finally
+        {
+            fixture.Fault.Heal();
+        }
+
+        // The ingest grain asks this of every symbol when a silo dies: the writer holding bid 7 may have gone with it.
+        await grain.ResendUnconfirmedAsync();
+        await fixture.StoredBidAsync("SILODIED", 8);
+    }
+
+    [Fact]
     public async Task A_grain_that_comes_back_answers_with_its_latest_quote()
     {
         var grain = fixture.Grain("BACK");
