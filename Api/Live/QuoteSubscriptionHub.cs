@@ -452,9 +452,10 @@ public sealed class QuoteSubscriptionHub(
 
         /// <summary>
         /// After a silo dies, a re-made subscription can stay silent, or deliver in fits, for several seconds more,
-        /// until the stream's queues have settled on the survivors. Meanwhile the listeners are fed by asking the grain
-        /// every <see cref="BridgePeriod"/>: for at least five seconds, then until the stream delivers steadily and is
-        /// not behind the grain, the grain stops moving (a quiet symbol), or thirty seconds have passed.
+        /// until the stream's queues have settled on the survivors. Meanwhile the grain is read every
+        /// <see cref="BridgePeriod"/>, and what it holds goes to the listeners when the stream brought nothing since the
+        /// last read: for at least five seconds, then until the stream delivers steadily and is not behind the grain,
+        /// the grain stops moving (a quiet symbol), or thirty seconds have passed.
         /// </summary>
         /// <param name="onSuspicion">
         /// Started while the hub waits out the grace, not for a re-made subscription: it ends as soon as the stream
@@ -478,7 +479,8 @@ public sealed class QuoteSubscriptionHub(
                     {
                         // The stream counts as back once, over the last second, it delivered and was not behind the
                         // grain: while queues move it can deliver a few events and fall silent again.
-                        window.Enqueue(Interlocked.Read(ref _streamDeliveries));
+                        var deliveriesBefore = Interlocked.Read(ref _streamDeliveries);
+                        window.Enqueue(deliveriesBefore);
                         if (window.Count > BridgeSteadyTicks) window.Dequeue();
                         if (hub._time.GetElapsedTime(started) >= BridgeAtLeast && window.Count == BridgeSteadyTicks
                             && window.Last() > window.Peek() && Interlocked.Read(ref _lastStreamVersion) >= grainVersion)
@@ -493,7 +495,15 @@ public sealed class QuoteSubscriptionHub(
                             {
                                 grainVersion = latest.Version;
                                 lastMoved = hub._time.GetTimestamp();
-                                Deliver(latest, fromStream: false);
+
+                                // Only into the stream's silences: a read is newer than what a stream behind the grain
+                                // brings next, and the listeners drop every update older than what they hold. Fed at
+                                // every tick, they got the reads and nothing else once the stream ran a tick (50 ms)
+                                // behind the grain: 20 updates a second of a symbol's 85.
+                                if (Interlocked.Read(ref _streamDeliveries) == deliveriesBefore)
+                                {
+                                    Deliver(latest, fromStream: false);
+                                }
                             }
                         }
                         catch (Exception e) when (e is not OperationCanceledException)
