@@ -50,6 +50,12 @@ public sealed class QuoteSubscriptionHub(
     /// <summary>Bridge ticks in a second: the window in which the stream must deliver steadily.</summary>
     private const int BridgeSteadyTicks = 20;
 
+    /// <summary>
+    /// The longest a bridging symbol's listeners go without an update while its stream delivers only what they already
+    /// hold (a re-made subscription can bring older events first): then the grain's read goes to them all the same.
+    /// </summary>
+    private static readonly TimeSpan BridgeListenersQuietAtMost = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The least time a bridge runs: the stream's queues take several seconds to settle after a silo dies.</summary>
     private static readonly TimeSpan BridgeAtLeast = TimeSpan.FromSeconds(5);
 
@@ -308,6 +314,7 @@ public sealed class QuoteSubscriptionHub(
         private long _grainVersionAtLastCheck;
         private long _everySymbolJoinedUpTo;
         private long _lastReadAt;
+        private long _listenersFedAt;
         private int _bridging;
         private volatile bool _bridgeOnSuspicion;
         private volatile bool _suspicionCleared;
@@ -500,7 +507,8 @@ public sealed class QuoteSubscriptionHub(
                                 // brings next, and the listeners drop every update older than what they hold. Fed at
                                 // every tick, they got the reads and nothing else once the stream ran a tick (50 ms)
                                 // behind the grain: 20 updates a second of a symbol's 85.
-                                if (Interlocked.Read(ref _streamDeliveries) == deliveriesBefore)
+                                if (Interlocked.Read(ref _streamDeliveries) == deliveriesBefore
+                                    || hub._time.GetElapsedTime(Interlocked.Read(ref _listenersFedAt)) >= BridgeListenersQuietAtMost)
                                 {
                                     Deliver(latest, fromStream: false);
                                 }
@@ -646,6 +654,7 @@ public sealed class QuoteSubscriptionHub(
                 CatchUpEverySymbolListeners(everySymbol);
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
+                Interlocked.Exchange(ref _listenersFedAt, hub._time.GetTimestamp());
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);
                 QuoteClusterMetrics.QuoteLatency.Record(QuoteLatency.Since(update.Quote, hub._time.GetUtcNow()).TotalSeconds);
                 foreach (var listener in _listeners)
