@@ -51,10 +51,11 @@ public sealed class QuoteSubscriptionHub(
     private const int BridgeSteadyTicks = 20;
 
     /// <summary>
-    /// The longest a bridging symbol's listeners go without an update while its stream delivers only what they already
-    /// hold (a re-made subscription can bring older events first): then the grain's read goes to them all the same.
+    /// How far a bridging symbol's stream may run behind its grain and still feed the listeners itself: a stream this
+    /// close keeps its full rate, delayed; one further behind (a re-made subscription can bring old events first) is
+    /// displaced by the grain's reads. Versions grow with the quote's receipt time, so their difference measures it.
     /// </summary>
-    private static readonly TimeSpan BridgeListenersQuietAtMost = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan BridgeStreamBehindAtMost = TimeSpan.FromSeconds(1);
 
     /// <summary>The least time a bridge runs: the stream's queues take several seconds to settle after a silo dies.</summary>
     private static readonly TimeSpan BridgeAtLeast = TimeSpan.FromSeconds(5);
@@ -314,7 +315,6 @@ public sealed class QuoteSubscriptionHub(
         private long _grainVersionAtLastCheck;
         private long _everySymbolJoinedUpTo;
         private long _lastReadAt;
-        private long _listenersFedAt;
         private int _bridging;
         private volatile bool _bridgeOnSuspicion;
         private volatile bool _suspicionCleared;
@@ -508,7 +508,7 @@ public sealed class QuoteSubscriptionHub(
                                 // every tick, they got the reads and nothing else once the stream ran a tick (50 ms)
                                 // behind the grain: 20 updates a second of a symbol's 85.
                                 if (Interlocked.Read(ref _streamDeliveries) == deliveriesBefore
-                                    || hub._time.GetElapsedTime(Interlocked.Read(ref _listenersFedAt)) >= BridgeListenersQuietAtMost)
+                                    || latest.Version - Interlocked.Read(ref _lastStreamVersion) > BridgeStreamBehindAtMost.Ticks)
                                 {
                                     Deliver(latest, fromStream: false);
                                 }
@@ -654,7 +654,6 @@ public sealed class QuoteSubscriptionHub(
                 CatchUpEverySymbolListeners(everySymbol);
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
-                Interlocked.Exchange(ref _listenersFedAt, hub._time.GetTimestamp());
                 QuoteClusterMetrics.StreamEventsReceived.Add(1);
                 QuoteClusterMetrics.QuoteLatency.Record(QuoteLatency.Since(update.Quote, hub._time.GetUtcNow()).TotalSeconds);
                 foreach (var listener in _listeners)
