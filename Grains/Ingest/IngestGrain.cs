@@ -308,7 +308,9 @@ public sealed class IngestGrain(
                 var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
                 if (newlyDead.Count == 0) continue;
                 _coalescer.RedeliverLatest();
-                await ResendUnconfirmedWritesAsync();
+
+                // Not awaited: with the whole market it is thousands of calls, and the second redelivery must not wait.
+                if (!_stopped) _ = ResendUnconfirmedWritesAsync();
                 await Task.Delay(RedeliverAgainAfter, time, cancellationToken);
                 _coalescer.RedeliverLatest();
             }

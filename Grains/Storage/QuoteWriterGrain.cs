@@ -30,8 +30,11 @@ public sealed class QuoteWriterGrain(
     /// <summary>The most quotes one flush hands the store: as many as one Firestore commit takes.</summary>
     public const int MaxBatch = FirestoreClient.MaxWritesPerCommit;
 
+    /// <summary>How long a write waits for its grain's latest quote before it writes the one held.</summary>
+    private static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<string, PendingWrite> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _lastWriteAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LastWrite> _lastWrite = new(StringComparer.Ordinal);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +63,10 @@ public sealed class QuoteWriterGrain(
     public Task OnNextAsync(QuoteUpdate item, StreamSequenceToken? token = null)
     {
         var symbol = item.Quote.Symbol;
+
+        // A send can arrive after a newer version of its symbol was written (read from the grain, or sent again after a
+        // silo died while this one was still in the stream); written now, it would put the older quote back.
+        if (_lastWrite.TryGetValue(symbol, out var written) && item.Version <= written.Version) return Task.CompletedTask;
         if (_pending.TryGetValue(symbol, out var held))
         {
             if (held.Update.Version < item.Version) _pending[symbol] = held with { Update = item, HeldSince = time.GetUtcNow() };
@@ -100,7 +107,7 @@ public sealed class QuoteWriterGrain(
         if (_pending.Count == 0) return 0;
         var now = time.GetUtcNow();
         var due = _pending.Values
-            .Where(p => !_lastWriteAt.TryGetValue(p.Update.Quote.Symbol, out var last) || now - last >= options.PerSymbolMinInterval)
+            .Where(p => !_lastWrite.TryGetValue(p.Update.Quote.Symbol, out var last) || now - last.At >= options.PerSymbolMinInterval)
             .OrderBy(p => p.Since)
             .Take(MaxBatch)
             .ToList();
@@ -127,7 +134,7 @@ public sealed class QuoteWriterGrain(
         foreach (var update in batch)
         {
             var symbol = update.Quote.Symbol;
-            _lastWriteAt[symbol] = writtenAt;
+            _lastWrite[symbol] = new LastWrite(writtenAt, update.Version);
             if (_pending.TryGetValue(symbol, out var held) && held.Update.Version <= update.Version)
             {
                 _pending.Remove(symbol);
@@ -147,7 +154,8 @@ public sealed class QuoteWriterGrain(
             if (now - p.HeldSince < options.PerSymbolMinInterval) return p.Update;
             try
             {
-                var latest = await GrainFactory.GetGrain<ISymbolGrain>(p.Update.Quote.Symbol).GetLatestAsync();
+                // Bounded: the budget for this write is taken, and a grain on a dying silo must not hold up the batch.
+                var latest = await GrainFactory.GetGrain<ISymbolGrain>(p.Update.Quote.Symbol).GetLatestAsync().WaitAsync(RefreshTimeout);
                 return latest is not null && latest.Version > p.Update.Version ? latest : p.Update;
             }
             catch (Exception e)
@@ -160,5 +168,7 @@ public sealed class QuoteWriterGrain(
 
     /// <param name="Since">When the symbol's oldest unwritten quote arrived: flushes take the longest-waiting first.</param>
     /// <param name="HeldSince">When the quote now held arrived.</param>
+    private sealed record LastWrite(DateTimeOffset At, long Version);
+
     private sealed record PendingWrite(QuoteUpdate Update, DateTimeOffset Since, DateTimeOffset HeldSince);
 }

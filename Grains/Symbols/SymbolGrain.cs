@@ -156,14 +156,25 @@ public sealed class SymbolGrain(
 
     public async Task ResendUnconfirmedAsync()
     {
-        if (_latest is null || _sentVersion <= _storedVersion) return;
+        // Not only what this activation sent: one that came back after the silo died does not know what its
+        // predecessor sent, only what was confirmed. A trailing write's timer sends it anyway.
+        if (_latest is null || _latest.Version <= _storedVersion || _trailingWrite is not null) return;
         Log.StorageResend(logger, _symbol, _latest.Version);
         await SendWriteAsync();
     }
 
     public async Task FlushPendingWriteAsync()
     {
-        if (_throttle.Pending && !await SendWriteAsync())
+        if (!_throttle.Pending)
+        {
+            // A timer armed to retry a failed resend, with nothing pending since: left set, it would stop the next
+            // change from arming one.
+            _trailingWrite?.Dispose();
+            _trailingWrite = null;
+            return;
+        }
+
+        if (!await SendWriteAsync())
         {
             throw new InvalidOperationException($"{_symbol}'s pending write could not be sent to its storage writer; it stays pending.");
         }

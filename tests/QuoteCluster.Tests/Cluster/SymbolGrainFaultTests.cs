@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
+using QuoteCluster.Streams;
 using QuoteCluster.Symbols;
 using QuoteCluster.Tests.Support;
 
@@ -94,6 +95,29 @@ public class SymbolGrainFaultTests(FakeTimeClusterFixture fixture) : IClassFixtu
         // The ingest grain asks this of every symbol when a silo dies: the writer holding bid 7 may have gone with it.
         await grain.ResendUnconfirmedAsync();
         await fixture.StoredBidAsync("SILODIED", 8);
+    }
+
+    [Fact]
+    public async Task A_send_that_arrives_after_a_newer_version_was_written_never_puts_the_older_quote_back()
+    {
+        // The writer may write a symbol's newer quote (read from its grain) while an older send is still in the stream,
+        // as one re-sent when a silo died is: that send must not be written after it.
+        var grain = fixture.Grain("LATESEND");
+        await grain.ApplyAsync(fixture.QuoteNow("LATESEND", 10), 1);
+        await fixture.StoredBidAsync("LATESEND", 10);
+        var written = (await grain.GetLatestAsync())!;
+
+        var partition = QuoteStreams.WriterPartition("LATESEND", new QuoteCluster.Configuration.QuoteClusterOptions().WriterPartitions);
+        var writes = fixture.Cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Writes(partition));
+        await writes.OnNextAsync(new QuoteUpdate(written.Quote with { Bid = 9 }, written.Version - 1));
+        for (var i = 0; i < 20; i++)
+        {
+            fixture.Time.Advance(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(30);
+        }
+
+        Assert.DoesNotContain(fixture.Store.Writes, w => w.Quote.Symbol == "LATESEND" && w.Quote.Bid == 9);
+        Assert.Equal(10, fixture.Store.LastWritten("LATESEND")!.Bid);
     }
 
     [Fact]
