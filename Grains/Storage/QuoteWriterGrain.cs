@@ -65,8 +65,14 @@ public sealed class QuoteWriterGrain(
         var symbol = item.Quote.Symbol;
 
         // A send can arrive after a newer version of its symbol was written (read from the grain, or sent again after a
-        // silo died while this one was still in the stream); written now, it would put the older quote back.
-        if (_lastWrite.TryGetValue(symbol, out var written) && item.Version <= written.Version) return Task.CompletedTask;
+        // silo died while this one was still in the stream); written now, it would put the older quote back. It is
+        // confirmed again instead: it may be a re-send of a write whose confirmation was lost, which the grain awaits.
+        if (_lastWrite.TryGetValue(symbol, out var written) && item.Version <= written.Version)
+        {
+            GrainFactory.GetGrain<ISymbolGrain>(symbol).ConfirmStoredAsync(written.Version).Ignore();
+            return Task.CompletedTask;
+        }
+
         if (_pending.TryGetValue(symbol, out var held))
         {
             if (held.Update.Version < item.Version) _pending[symbol] = held with { Update = item, HeldSince = time.GetUtcNow() };
