@@ -172,9 +172,9 @@ public sealed class QuoteWriterGrain(
             }
         }))];
 
-    /// <param name="Since">When the symbol's oldest unwritten quote arrived: flushes take the longest-waiting first.</param>
-    /// <param name="HeldSince">When the quote now held arrived.</param>
     private sealed record LastWrite(DateTimeOffset At, long Version);
 
+    /// <param name="Since">When the symbol's oldest unwritten quote arrived: flushes take the longest-waiting first.</param>
+    /// <param name="HeldSince">When the quote now held arrived.</param>
     private sealed record PendingWrite(QuoteUpdate Update, DateTimeOffset Since, DateTimeOffset HeldSince);
 }
