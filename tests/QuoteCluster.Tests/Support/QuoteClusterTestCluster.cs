@@ -45,7 +45,7 @@ public static class QuoteClusterTestCluster
 
             configure?.Invoke(silo);
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(Streams.QuoteStreams.Provider));
+        builder.ConfigureClient(client => client.AddMemoryStreams(QuoteCluster.Streams.QuoteStreams.Provider));
         builder.ConfigureClientHost(host =>
         {
             host.Services.AddSingleton(options);
