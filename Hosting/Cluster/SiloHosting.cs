@@ -62,8 +62,8 @@ public static class SiloHosting
         // still covers MAX_SYMBOLS at its ceiling of 100,000, and a miss costs one directory look-up, not an error.
         silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = GrainDirectoryCacheSize);
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.IngestReminderPeriod.TotalSeconds)));
-        // Our waiting queue grain serves the memory streams instead of Orleans' own (WaitingStreamQueueGrain says why);
-        // with both present, a queue's grain type would be ambiguous.
+        // Our waiting queue grain serves the memory streams instead of Orleans' own, under the same grain type
+        // (WaitingStreamQueueGrain says why); a silo may host only one class of a type.
         silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Orleans.Providers.MemoryStreamQueueGrain)));
         silo.AddMemoryStreams(QuoteStreams.Provider, streams =>
         {
