@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Streams;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds;
 using QuoteCluster.Ingest;
@@ -82,6 +83,10 @@ public static class SiloHosting
                 o.DataMaxAgeInCache = TimeSpan.FromSeconds(10);
             }));
         });
+
+        // Registered after the memory streams' own adapter, so the provider resolves this one.
+        silo.Services.AddKeyedSingleton<IQueueAdapterFactory>(QuoteStreams.Provider,
+            (sp, _) => WaitingMemoryAdapterFactory.Create(sp, QuoteStreams.Provider));
         if (options.Dashboard)
         {
             silo.AddDashboard();
