@@ -6,13 +6,15 @@ using Orleans.Streams;
 namespace QuoteCluster.Streams;
 
 /// <summary>
-/// Orleans' memory stream adapter, whose receivers read their queues without the pulling agent's cancellation token.
+/// Orleans' memory stream adapter, whose receivers answer a read cancelled by its stopping pulling agent with no
+/// events instead of an error.
 /// </summary>
 /// <remarks>
-/// A read of a <see cref="WaitingStreamQueueGrain"/> is nearly always waiting, so when an agent stops (at every shutdown
-/// and every rebalance of the queues) it would be cancelled, and Orleans logs each cancelled read twice as an error:
-/// sixteen error lines at every Ctrl-C of the embedded default. Left uncancelled, the read ends within the queue's
-/// bound, which is all a stop then waits for.
+/// A read of a <see cref="WaitingStreamQueueGrain"/> is nearly always waiting, so an agent that stops (at every shutdown
+/// and every rebalance of the queues) nearly always cancels one, and the agent logs each failed read as an error:
+/// eight error lines at every Ctrl-C of the embedded default, with as many from the receiver itself, which the host's
+/// logging leaves out. The read must still be cancelled: left to run, it takes the next events out of the queue and
+/// the stopped agent drops them.
 /// </remarks>
 public sealed class WaitingMemoryAdapterFactory(
     string providerName,
@@ -36,18 +38,27 @@ public sealed class WaitingMemoryAdapterFactory(
     }
 
     // The adapter is this factory (its CreateAdapter returns itself), and the base's method is not virtual.
-    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new UncancelledReads(CreateReceiver(queueId));
+    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new QuietlyCancelledReads(CreateReceiver(queueId));
 
-    private sealed class UncancelledReads(IQueueAdapterReceiver receiver) : IQueueAdapterReceiver
+    private sealed class QuietlyCancelledReads(IQueueAdapterReceiver receiver) : IQueueAdapterReceiver
     {
         public Task Initialize(TimeSpan timeout) => receiver.Initialize(timeout, CancellationToken.None);
 
         public Task Initialize(TimeSpan timeout, CancellationToken cancellationToken) => receiver.Initialize(timeout, cancellationToken);
 
-        public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => receiver.GetQueueMessagesAsync(maxCount, CancellationToken.None);
+        public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => GetQueueMessagesAsync(maxCount, CancellationToken.None);
 
-        public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken) =>
-            receiver.GetQueueMessagesAsync(maxCount, CancellationToken.None);
+        public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await receiver.GetQueueMessagesAsync(maxCount, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return [];
+            }
+        }
 
         public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => receiver.MessagesDeliveredAsync(messages, CancellationToken.None);
 

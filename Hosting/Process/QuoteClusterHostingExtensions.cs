@@ -42,6 +42,11 @@ public static class QuoteClusterHostingExtensions
         builder.Logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);
         builder.Logging.AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+
+        // The memory-stream receiver logs every failed read as an error, a read its stopping agent cancelled included
+        // (WaitingMemoryAdapterFactory says why that is nearly every stop); a read that really fails is still logged,
+        // by the pulling agent that retries it.
+        builder.Logging.AddFilter("Orleans.Providers.MemoryAdapterReceiver", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
