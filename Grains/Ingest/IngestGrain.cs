@@ -178,7 +178,8 @@ public sealed class IngestGrain(
             }
         }));
 
-        // Memory streams deliver by polling; give the flushed writes a moment to reach the writers.
+        // A stream delivers through its queue and the queue's pulling agent; give the flushed writes a moment to reach
+        // the writers.
         await Task.Delay(StreamDeliveryAllowance, time);
         var writers = await Task.WhenAll(Enumerable.Range(0, options.WriterPartitions).Select(async p =>
         {

@@ -82,7 +82,7 @@ public sealed class WaitingStreamQueueGrain : Grain, IMemoryStreamQueueGrain, IG
         // are lost with it, as the batch a stopping agent has in flight always is.
         if (cancellationToken.IsCancellationRequested) return [];
 
-        var taken = new List<MemoryMessageData>(Math.Clamp(_events.Count, 0, Math.Max(0, maxCount)));
+        var taken = new List<MemoryMessageData>(Math.Min(_events.Count, Math.Max(0, maxCount)));
         while (taken.Count < maxCount && _events.TryDequeue(out var data))
         {
             taken.Add(data);

@@ -63,14 +63,12 @@ public static class SiloHosting
         // still covers MAX_SYMBOLS at its ceiling of 100,000, and a miss costs one directory look-up, not an error.
         silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = GrainDirectoryCacheSize);
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.IngestReminderPeriod.TotalSeconds)));
-        // Our waiting queue grain serves the memory streams instead of Orleans' own, under the same grain type
-        // (WaitingStreamQueueGrain says why); a silo may host only one class of a type.
-        silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Orleans.Providers.MemoryStreamQueueGrain)));
         silo.AddMemoryStreams(QuoteStreams.Provider, streams =>
         {
             streams.ConfigurePullingAgent(agent => agent.Configure(o =>
             {
-                // The defaults (one event per 100 ms poll) add about 200 ms to every update; quotes need less.
+                // Our queues answer a read as events arrive, so the poll only restarts reading after a quiet spell or
+                // a failed read; Orleans' default (100 ms) would then cost the first update that much.
                 o.GetQueueMsgsTimerPeriod = options.StreamPollInterval;
                 o.BatchContainerBatchSize = 256;
             }));
@@ -84,9 +82,13 @@ public static class SiloHosting
             }));
         });
 
-        // Registered after the memory streams' own adapter, so the provider resolves this one.
+        // Our waiting queue grain and its adapter serve the memory streams in place of Orleans' own
+        // (WaitingStreamQueueGrain says why). The grain keeps Orleans' grain type, and a silo may host only one class
+        // of a type; the adapter is registered after the memory streams' own, so the provider resolves it.
+        silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(Orleans.Providers.MemoryStreamQueueGrain)));
         silo.Services.AddKeyedSingleton<IQueueAdapterFactory>(QuoteStreams.Provider,
             (sp, _) => WaitingMemoryAdapterFactory.Create(sp, QuoteStreams.Provider));
+
         if (options.Dashboard)
         {
             silo.AddDashboard();
