@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Storage;
 using Orleans.Streams;
 using QuoteCluster.Configuration;
 using QuoteCluster.Feeds;
@@ -56,6 +57,15 @@ public static class SiloHosting
             // Redis mode keeps these in Redis (UseRedisCluster); everywhere else they live and die with the process.
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
+
+            // Orleans' binary serializer, not the JSON one Orleans defaults to: every state write is serialized even in
+            // memory, and the JSON serializer is Newtonsoft.Json, which the process would load for nothing else (about
+            // 900 methods to compile). Redis keeps the default, so the states it already holds still read.
+            foreach (var storage in new[] { StorageNames.Grains, StorageNames.PubSub })
+            {
+                silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(storage,
+                    (sp, _) => new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
+            }
             silo.UseInMemoryReminderService();
         }
 
