@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Microsoft.Extensions.Logging;
 using Orleans.Providers;
+using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
 
 namespace QuoteCluster.Streams;
@@ -16,17 +18,43 @@ namespace QuoteCluster.Streams;
 /// logging leaves out. The read must still be cancelled: left to run, it takes the next events out of the queue and
 /// the stopped agent drops them.
 /// </remarks>
-public sealed class WaitingMemoryAdapterFactory(
-    string providerName,
-    StreamCacheEvictionOptions cacheOptions,
-    StreamStatisticOptions statisticOptions,
-    HashRingStreamQueueMapperOptions queueMapperOptions,
-    IServiceProvider services,
-    IGrainFactory grainFactory,
-    Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
-    : MemoryAdapterFactory<DefaultMemoryMessageBodySerializer>(providerName, cacheOptions, statisticOptions, queueMapperOptions, services, grainFactory, loggerFactory),
-        IQueueAdapter
+public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMemoryMessageBodySerializer>,
+    IQueueAdapter, IQueueAdapterCache
 {
+    /// <summary>The size of the buffers that hold the cached events' bytes.</summary>
+    /// <remarks>
+    /// Orleans' own are 1 MB, and every queue's cache holds at least one, so the eight queues kept 8 MB on the large
+    /// object heap of an idle process. An event is one quote of a few hundred bytes, and under load the cache holds as
+    /// many bytes in small buffers as in large ones; these stay below the large object threshold.
+    /// </remarks>
+    public const int CacheBufferBytes = 64 * 1024;
+
+    private readonly StreamCacheEvictionOptions _cacheOptions;
+    private readonly StreamStatisticOptions _statisticOptions;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly DefaultMemoryMessageBodySerializer _serializer;
+
+    // Created with the first cache, as Orleans does, so a client's provider (which has no cache) allocates none.
+    private readonly Lazy<(IObjectPool<FixedSizeBuffer> Buffers, string PoolId)> _cacheBuffers = new(() =>
+        (new ObjectPool<FixedSizeBuffer>(() => new FixedSizeBuffer(CacheBufferBytes)), $"BlockPool-{Guid.NewGuid()}"));
+
+    public WaitingMemoryAdapterFactory(
+        string providerName,
+        StreamCacheEvictionOptions cacheOptions,
+        StreamStatisticOptions statisticOptions,
+        HashRingStreamQueueMapperOptions queueMapperOptions,
+        IServiceProvider services,
+        IGrainFactory grainFactory,
+        ILoggerFactory loggerFactory)
+        : base(providerName, cacheOptions, statisticOptions, queueMapperOptions, services, grainFactory, loggerFactory)
+    {
+        _cacheOptions = cacheOptions;
+        _statisticOptions = statisticOptions;
+        _loggerFactory = loggerFactory;
+        _serializer = services.GetService<DefaultMemoryMessageBodySerializer>()
+            ?? ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(services);
+    }
+
     public static new WaitingMemoryAdapterFactory Create(IServiceProvider services, string name)
     {
         var factory = ActivatorUtilities.CreateInstance<WaitingMemoryAdapterFactory>(services, name,
@@ -39,6 +67,21 @@ public sealed class WaitingMemoryAdapterFactory(
 
     // The adapter is this factory (its CreateAdapter returns itself), and the base's method is not virtual.
     IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new QuietlyCancelledReads(CreateReceiver(queueId));
+
+    // Orleans' cache as the base builds it, over buffers of CacheBufferBytes.
+    IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)
+    {
+        var (buffers, poolId) = _cacheBuffers.Value;
+        return new MemoryPooledCache<DefaultMemoryMessageBodySerializer>(
+            buffers,
+            new TimePurgePredicate(_cacheOptions.DataMinTimeInCache, _cacheOptions.DataMaxAgeInCache),
+            _loggerFactory.CreateLogger($"{typeof(MemoryPooledCache<DefaultMemoryMessageBodySerializer>).FullName}.{Name}.{queueId}"),
+            _serializer,
+            (CacheMonitorFactory ?? throw new InvalidOperationException("The factory is used before Init."))(
+                new CacheMonitorDimensions(queueId.ToString(), poolId)),
+            _statisticOptions.StatisticMonitorWriteInterval,
+            _cacheOptions.MetadataMinTimeInCache);
+    }
 
     private sealed class QuietlyCancelledReads(IQueueAdapterReceiver receiver) : IQueueAdapterReceiver
     {

@@ -93,6 +93,19 @@ public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.On
     }
 
     [Fact]
+    public void The_providers_cache_keeps_events_in_buffers_of_64_KB_not_Orleans_one_megabyte()
+    {
+        var factory = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider);
+        var cache = factory.GetQueueAdapterCache().CreateQueueCache(QueueId.GetQueueId("test-" + Guid.NewGuid().ToString("N"), 0, 0));
+
+        cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes - 1_024)]);
+
+        // An event a buffer cannot hold is refused: with Orleans' 1 MB buffers this one would be kept.
+        var tooBig = Assert.Throws<ArgumentOutOfRangeException>(() => cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes + 1)]));
+        Assert.Contains("too big", tooBig.Message);
+    }
+
+    [Fact]
     public async Task Reads_take_at_most_the_count_asked_for_in_order_of_arrival_with_growing_sequence_numbers()
     {
         var queue = NewQueue();
@@ -121,6 +134,22 @@ public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.On
         var held = 0;
         for (var events = await queue.Dequeue(4_096); events.Count > 0; events = await queue.Dequeue(4_096)) held += events.Count;
         Assert.Equal(16_384, held);
+    }
+
+    /// <summary>An event as the memory receiver hands it to the cache (Orleans keeps that container type internal).</summary>
+    private IBatchContainer CachedEvent(int payloadBytes)
+    {
+        var container = typeof(MemoryAdapterFactory<DefaultMemoryMessageBodySerializer>).Assembly
+            .GetType("Orleans.Providers.MemoryBatchContainer`1", throwOnError: true)!
+            .MakeGenericType(typeof(DefaultMemoryMessageBodySerializer));
+        var data = new MemoryMessageData
+        {
+            StreamId = StreamId.Create("test", "cache"),
+            Payload = new ArraySegment<byte>(new byte[payloadBytes]),
+            EnqueueTimeUtc = DateTime.UtcNow,
+        };
+        var serializer = ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(fixture.Cluster.Silos[0].ServiceProvider);
+        return (IBatchContainer)Activator.CreateInstance(container, data, serializer)!;
     }
 
     private static MemoryMessageData Event(int marker) => new()
