@@ -12,10 +12,13 @@ public sealed class ChildProcess : IAsyncDisposable
 
     private readonly StreamWriter? _log;
 
-    private ChildProcess(string name, Process process, string? logDirectory)
+    private readonly Action<string>? _onLine;
+
+    private ChildProcess(string name, Process process, string? logDirectory, Action<string>? onLine)
     {
         Name = name;
         _process = process;
+        _onLine = onLine;
         if (logDirectory is not null)
         {
             Directory.CreateDirectory(logDirectory);
@@ -40,7 +43,9 @@ public sealed class ChildProcess : IAsyncDisposable
     public string RecentOutput => string.Join('\n', _output);
 
     /// <param name="logDirectory">Where the whole output goes, one file per process, to read after a failure or a hang.</param>
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? logDirectory = null)
+    /// <param name="onLine">Sees every line the process writes, for a test that must judge all of them.</param>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
+        string? logDirectory = null, Action<string>? onLine = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -57,7 +62,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        return new ChildProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start"), logDirectory);
+        return new ChildProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start"), logDirectory, onLine);
     }
 
     /// <summary>SIGKILL: what a crashed node or an OOM kill looks like to the rest of the cluster.</summary>
@@ -110,6 +115,7 @@ public sealed class ChildProcess : IAsyncDisposable
             }
         }
 
+        _onLine?.Invoke(line);
         _output.Enqueue(line);
         while (_output.Count > KeptLines) _output.TryDequeue(out _);
     }
