@@ -25,7 +25,8 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
     /// <remarks>
     /// Orleans' own are 1 MB, and every queue's cache holds at least one, so the eight queues kept 8 MB on the large
     /// object heap of an idle process. An event is one quote of a few hundred bytes, and under load the cache holds as
-    /// many bytes in small buffers as in large ones; these stay below the large object threshold.
+    /// many bytes in small buffers as in large ones; these stay below the large object threshold. An event larger than
+    /// a buffer cannot be cached: the pulling agent's read fails and logs it, and that read's events are not delivered.
     /// </remarks>
     public const int CacheBufferBytes = 64 * 1024;
 
@@ -34,9 +35,8 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
     private readonly ILoggerFactory _loggerFactory;
     private readonly DefaultMemoryMessageBodySerializer _serializer;
 
-    // Created with the first cache, as Orleans does, so a client's provider (which has no cache) allocates none.
-    private readonly Lazy<(IObjectPool<FixedSizeBuffer> Buffers, string PoolId)> _cacheBuffers = new(() =>
-        (new ObjectPool<FixedSizeBuffer>(() => new FixedSizeBuffer(CacheBufferBytes)), $"BlockPool-{Guid.NewGuid()}"));
+    // Made with the first cache, not in the constructor: its monitor comes from the factory Init sets afterwards.
+    private readonly Lazy<(IObjectPool<FixedSizeBuffer> Buffers, string PoolId)> _cacheBuffers;
 
     public WaitingMemoryAdapterFactory(
         string providerName,
@@ -53,6 +53,16 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
         _loggerFactory = loggerFactory;
         _serializer = services.GetService<DefaultMemoryMessageBodySerializer>()
             ?? ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(services);
+        _cacheBuffers = new(() =>
+        {
+            // Monitored as Orleans monitors its own pool, so the block pool's metrics stay.
+            var poolId = $"BlockPool-{Guid.NewGuid()}";
+            var monitor = (BlockPoolMonitorFactory ?? throw new InvalidOperationException("The factory is used before Init."))(
+                new BlockPoolMonitorDimensions(poolId));
+            var buffers = new ObjectPool<FixedSizeBuffer>(() => new FixedSizeBuffer(CacheBufferBytes),
+                new ObjectPoolMonitorBridge(monitor, CacheBufferBytes), _statisticOptions.StatisticMonitorWriteInterval);
+            return (buffers, poolId);
+        });
     }
 
     public static new WaitingMemoryAdapterFactory Create(IServiceProvider services, string name)
@@ -67,6 +77,9 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
 
     // The adapter is this factory (its CreateAdapter returns itself), and the base's method is not virtual.
     IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new QuietlyCancelledReads(CreateReceiver(queueId));
+
+    // The base's method is public but not virtual: a caller holding this class must get the small buffers too.
+    public new IQueueCache CreateQueueCache(QueueId queueId) => ((IQueueAdapterCache)this).CreateQueueCache(queueId);
 
     // Orleans' cache as the base builds it, over buffers of CacheBufferBytes.
     IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)

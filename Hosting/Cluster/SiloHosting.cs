@@ -57,16 +57,14 @@ public static class SiloHosting
             // Redis mode keeps these in Redis (UseRedisCluster); everywhere else they live and die with the process.
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.UseInMemoryReminderService();
 
             // Orleans' binary serializer, not the JSON one Orleans defaults to: every state write is serialized even in
-            // memory, and the JSON serializer is Newtonsoft.Json, which the process would load for nothing else (about
-            // 900 methods to compile). Redis keeps the default, so the states it already holds still read.
-            foreach (var storage in new[] { StorageNames.Grains, StorageNames.PubSub })
-            {
-                silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(storage,
-                    (sp, _) => new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
-            }
-            silo.UseInMemoryReminderService();
+            // memory, and the JSON serializer is Newtonsoft.Json, which the process would run for nothing else (about
+            // 900 methods to compile). It replaces the default for the whole silo, because the memory storage builds
+            // the default even when its options name another. Redis keeps the default, so the states it holds still read.
+            silo.Services.AddSingleton<IGrainStorageSerializer>(
+                sp => new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
         }
 
         // Orleans sizes its two directory caches for a million grains up front (19 MB of live heap); a tenth of that

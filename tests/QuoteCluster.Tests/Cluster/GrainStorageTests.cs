@@ -13,7 +13,7 @@ namespace QuoteCluster.Tests.Cluster;
 
 /// <summary>
 /// Outside Redis mode the grains' state lives in the cluster's memory, serialized by Orleans' binary serializer rather
-/// than the JSON one Orleans defaults to (which loads Newtonsoft.Json into the process for nothing else).
+/// than the JSON one Orleans defaults to (Newtonsoft.Json, which the process would run for nothing else).
 /// </summary>
 public sealed class GrainStorageTests(GrainStorageTests.OneSilo fixture) : IClassFixture<GrainStorageTests.OneSilo>
 {
@@ -27,6 +27,13 @@ public sealed class GrainStorageTests(GrainStorageTests.OneSilo fixture) : IClas
     }
 
     private IServiceProvider Silo => fixture.Cluster.Silos[0].ServiceProvider;
+
+    [Fact]
+    public void The_silos_default_storage_serializer_is_Orleans_binary_one()
+    {
+        // The memory storage builds the default even when its options name another.
+        Assert.IsType<OrleansGrainStorageSerializer>(Silo.GetRequiredService<IGrainStorageSerializer>());
+    }
 
     [Theory]
     [InlineData(StorageNames.Grains)]

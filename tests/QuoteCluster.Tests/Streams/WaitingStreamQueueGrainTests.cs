@@ -101,8 +101,7 @@ public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.On
         cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes - 1_024)]);
 
         // An event a buffer cannot hold is refused: with Orleans' 1 MB buffers this one would be kept.
-        var tooBig = Assert.Throws<ArgumentOutOfRangeException>(() => cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes + 1)]));
-        Assert.Contains("too big", tooBig.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes + 1)]));
     }
 
     [Fact]
