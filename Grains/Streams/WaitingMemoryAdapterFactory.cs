@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Configuration;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
@@ -9,7 +9,7 @@ namespace QuoteCluster.Streams;
 
 /// <summary>
 /// Orleans' memory stream adapter, whose receivers answer a read cancelled by its stopping pulling agent with no
-/// events instead of an error.
+/// events instead of an error, and whose caches hold events in buffers of <see cref="CacheBufferBytes"/>.
 /// </summary>
 /// <remarks>
 /// A read of a <see cref="WaitingStreamQueueGrain"/> is nearly always waiting, so an agent that stops (at every shutdown
