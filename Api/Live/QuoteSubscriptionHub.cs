@@ -302,6 +302,9 @@ public sealed class QuoteSubscriptionHub(
 
     private sealed class SymbolSubscription(string symbol, QuoteSubscriptionHub hub)
     {
+        // Kept, as the ingest pump keeps its own: Orleans' GetGrain reads the interface's attributes on every call, and a
+        // bridge reads the grain twenty times a second.
+        private readonly ISymbolGrain _grain = hub._client.GetGrain<ISymbolGrain>(symbol);
         private readonly Lock _gate = new();
         private readonly SemaphoreSlim _subscribing = new(1, 1);
         private IQuoteListener[] _listeners = [];
@@ -539,7 +542,7 @@ public sealed class QuoteSubscriptionHub(
         private Task<QuoteUpdate?> ReadGrainAsync()
         {
             Interlocked.Increment(ref hub._grainReads);
-            return hub._client.GetGrain<ISymbolGrain>(symbol).GetLatestAsync();
+            return _grain.GetLatestAsync();
         }
 
         /// <summary>
