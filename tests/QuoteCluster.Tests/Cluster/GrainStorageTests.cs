@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
-using Orleans.TestingHost;
 using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
 using QuoteCluster.Quotes;
@@ -15,24 +14,13 @@ namespace QuoteCluster.Tests.Cluster;
 /// Outside Redis mode the grains' state lives in the cluster's memory, serialized by Orleans' binary serializer rather
 /// than the JSON one Orleans defaults to (Newtonsoft.Json, which the process would run for nothing else).
 /// </summary>
-public sealed class GrainStorageTests(GrainStorageTests.OneSilo fixture) : IClassFixture<GrainStorageTests.OneSilo>
+public sealed class GrainStorageTests(OneSiloCluster fixture) : IClassFixture<OneSiloCluster>
 {
-    public sealed class OneSilo : IAsyncLifetime
-    {
-        public InProcessTestCluster Cluster { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Cluster = await QuoteClusterTestCluster.StartAsync(1, QuoteClusterTestCluster.Options(), store: null);
-
-        public async Task DisposeAsync() => await Cluster.DisposeAsync();
-    }
-
-    private IServiceProvider Silo => fixture.Cluster.Silos[0].ServiceProvider;
-
     [Fact]
     public void The_silos_default_storage_serializer_is_Orleans_binary_one()
     {
         // The memory storage builds the default even when its options name another.
-        Assert.IsType<OrleansGrainStorageSerializer>(Silo.GetRequiredService<IGrainStorageSerializer>());
+        Assert.IsType<OrleansGrainStorageSerializer>(fixture.Silo.GetRequiredService<IGrainStorageSerializer>());
     }
 
     [Theory]
@@ -40,7 +28,7 @@ public sealed class GrainStorageTests(GrainStorageTests.OneSilo fixture) : IClas
     [InlineData(StorageNames.PubSub)]
     public void Each_memory_storage_serializes_with_Orleans_binary_serializer(string storage)
     {
-        var options = Silo.GetRequiredService<IOptionsMonitor<MemoryGrainStorageOptions>>().Get(storage);
+        var options = fixture.Silo.GetRequiredService<IOptionsMonitor<MemoryGrainStorageOptions>>().Get(storage);
 
         Assert.IsType<OrleansGrainStorageSerializer>(options.GrainStorageSerializer);
     }
@@ -74,7 +62,7 @@ public sealed class GrainStorageTests(GrainStorageTests.OneSilo fixture) : IClas
 
     private async Task<T> RoundTripAsync<T>(string stateName, T state) where T : class, new()
     {
-        var storage = Silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Grains);
+        var storage = fixture.Silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Grains);
         var grain = GrainId.Create("test", Guid.NewGuid().ToString("N"));
         await storage.WriteStateAsync(stateName, grain, new GrainState<T>(state));
 

@@ -3,7 +3,6 @@ using Orleans.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Streams;
-using Orleans.TestingHost;
 using QuoteCluster.Streams;
 using QuoteCluster.Tests.Support;
 
@@ -14,17 +13,8 @@ namespace QuoteCluster.Tests.Streams;
 /// own queue grain answers an empty read at once, and the pulling agent's next poll came a timer tick (4.3 ms here)
 /// later.
 /// </summary>
-public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.OneSilo fixture) : IClassFixture<WaitingStreamQueueGrainTests.OneSilo>
+public sealed class WaitingStreamQueueGrainTests(OneSiloCluster fixture) : IClassFixture<OneSiloCluster>
 {
-    public sealed class OneSilo : IAsyncLifetime
-    {
-        public InProcessTestCluster Cluster { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Cluster = await QuoteClusterTestCluster.StartAsync(1, QuoteClusterTestCluster.Options(), store: null);
-
-        public async Task DisposeAsync() => await Cluster.DisposeAsync();
-    }
-
     /// <summary>A queue as the memory streams reach it: by Orleans' queue interface and a key.</summary>
     private IMemoryStreamQueueGrain NewQueue() => fixture.Cluster.Client.GetGrain<IMemoryStreamQueueGrain>(Guid.NewGuid());
 
@@ -76,7 +66,7 @@ public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.On
     public async Task A_read_that_its_stopping_agent_cancels_answers_with_no_events_rather_than_an_error()
     {
         // The adapter the stream provider resolves, and a receiver as a pulling agent makes one (on a queue of its own).
-        var factory = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider);
+        var factory = fixture.Silo.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider);
         Assert.IsType<WaitingMemoryAdapterFactory>(factory);
         var adapter = await factory.CreateAdapter(CancellationToken.None);
         var receiver = adapter.CreateReceiver(QueueId.GetQueueId("test-" + Guid.NewGuid().ToString("N"), 0, 0));
@@ -95,7 +85,7 @@ public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.On
     [Fact]
     public void The_providers_cache_keeps_events_in_buffers_of_64_KB_not_Orleans_one_megabyte()
     {
-        var factory = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider);
+        var factory = fixture.Silo.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider);
         var cache = factory.GetQueueAdapterCache().CreateQueueCache(QueueId.GetQueueId("test-" + Guid.NewGuid().ToString("N"), 0, 0));
 
         cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes - 1_024)]);
@@ -147,7 +137,7 @@ public sealed class WaitingStreamQueueGrainTests(WaitingStreamQueueGrainTests.On
             Payload = new ArraySegment<byte>(new byte[payloadBytes]),
             EnqueueTimeUtc = DateTime.UtcNow,
         };
-        var serializer = ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(fixture.Cluster.Silos[0].ServiceProvider);
+        var serializer = ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(fixture.Silo);
         return (IBatchContainer)Activator.CreateInstance(container, data, serializer)!;
     }
 
