@@ -164,19 +164,7 @@ public sealed class IngestGrain(
         // Each step is attempted for every symbol and writer, whatever another one does: one grain on a failing silo
         // must not cost the others their last write, nor the cluster its `stopped` heartbeat.
         Log.Shutdown(logger, "flushing writes still waiting for their per-symbol interval");
-        var flushes = await Task.WhenAll(Symbols.Select(async s =>
-        {
-            try
-            {
-                await GrainFactory.GetGrain<ISymbolGrain>(s).FlushPendingWriteAsync();
-                return true;
-            }
-            catch (Exception e)
-            {
-                Log.DispatchFailed(logger, e, s);
-                return false;
-            }
-        }));
+        var failedFlushes = await CallEverySymbolAsync(g => g.FlushPendingWriteAsync(), "(flushing pending writes at stop)");
 
         // A stream delivers through its queue and the queue's pulling agent; give the flushed writes a moment to reach
         // the writers.
@@ -189,12 +177,12 @@ public sealed class IngestGrain(
             }
             catch (Exception e)
             {
-                Log.DispatchFailed(logger, e, $"(writer partition {p})");
+                Log.DispatchFailed(logger, e, $"(writer partition {p})", 1);
                 return -1;
             }
         }));
         Log.Shutdown(logger, $"writers flushed {writers.Where(n => n > 0).Sum()} pending quotes" +
-            (flushes.Contains(false) || writers.Contains(-1) ? $"; {flushes.Count(ok => !ok)} symbols and {writers.Count(n => n < 0)} writers failed to flush" : ""));
+            (failedFlushes > 0 || writers.Contains(-1) ? $"; {failedFlushes} symbols and {writers.Count(n => n < 0)} writers failed to flush" : ""));
 
         await WriteHeartbeatAsync(HeartbeatStatus.Stopped, CancellationToken.None);
         Log.IngestStopped(logger, reason, _coalescer.Received);
@@ -349,11 +337,13 @@ public sealed class IngestGrain(
 
     /// <summary>
     /// At most INGEST_MAX_IN_FLIGHT calls at a time: with the whole market, 11,000 calls at once would queue in front of
-    /// every quote in the silos. A failed call is logged once for the round and does not stop the others.
+    /// every quote in the silos. A failed call does not stop the others; the failures are logged once for the round.
     /// </summary>
-    private async Task CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string what)
+    /// <returns>How many calls failed.</returns>
+    private async Task<int> CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string what)
     {
         Exception? failure = null;
+        var failures = 0;
         foreach (var chunk in Symbols.Chunk(options.IngestMaxInFlight))
         {
             await Task.WhenAll(chunk.Select(async s =>
@@ -364,11 +354,14 @@ public sealed class IngestGrain(
                 }
                 catch (Exception e)
                 {
+                    // The continuations run in this grain's turns, one at a time.
                     failure = e;
+                    failures++;
                 }
             }));
         }
 
-        if (failure is not null) Log.DispatchFailed(logger, failure, what);
+        if (failure is not null) Log.DispatchFailed(logger, failure, what, failures);
+        return failures;
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using QuoteCluster.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Symbols;
 
@@ -35,6 +34,7 @@ internal sealed class IngestPump(
     // a dictionary look-up here. Bounded by the coalescer's MAX_SYMBOLS; used only under the lock on _batch.
     private readonly Dictionary<string, ISymbolGrain> _symbolGrains = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _callEnded = new(0, 1);
+    private readonly DispatchFailureReport _failures = new(time, logger);
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
     private long _symbolCalls;
@@ -133,11 +133,12 @@ internal sealed class IngestPump(
 
             QuoteClusterMetrics.SymbolUpdates.Add(1);
             coalescer.Delivered(pending);
+            _failures.Succeeded();
         }
         catch (Exception e)
         {
             // The grain's silo may be gone: this symbol retries shortly, with this quote or a newer one.
-            Log.DispatchFailed(logger, e, pending.Latest.Symbol);
+            _failures.Failed(e, pending.Latest.Symbol);
             if (inWindow)
             {
                 inWindow = false;

@@ -30,8 +30,12 @@ public static partial class Log
     public static partial void IngestStopped(ILogger logger, string reason, long quotes_received);
 
     [LoggerMessage(EventId = 1005, EventName = "ingest_dispatch_failed", Level = LogLevel.Warning,
-        Message = "delivering {symbol} to its grain failed; kept for the next batch")]
-    public static partial void DispatchFailed(ILogger logger, Exception exception, string symbol);
+        Message = "delivering {symbol} to its grain failed, one of {failures} failed deliveries since the last report; each is tried again")]
+    public static partial void DispatchFailed(ILogger logger, Exception exception, string symbol, long failures);
+
+    [LoggerMessage(EventId = 1023, EventName = "ingest_dispatch_recovered", Level = LogLevel.Information,
+        Message = "deliveries to SymbolGrains succeed again: none failed for {quiet_s} s; {failures} failed since the last report")]
+    public static partial void DispatchRecovered(ILogger logger, double quiet_s, long failures);
 
     [LoggerMessage(EventId = 1006, EventName = "storage_write_failed", Level = LogLevel.Warning,
         Message = "writing {count} quotes failed; they stay pending")]

@@ -20,6 +20,10 @@ public static class QuoteClusterMetrics
     public static readonly Counter<long> SymbolUpdates = Meter.CreateCounter<long>(
         "quotecluster.ingest.symbol_updates", "{update}", "Coalesced updates delivered to SymbolGrains.");
 
+    /// <summary>Deliveries to SymbolGrains that failed and will be tried again: the log reports them only now and then.</summary>
+    public static readonly Counter<long> DispatchFailures = Meter.CreateCounter<long>(
+        "quotecluster.ingest.dispatch_failures", "{delivery}", "Deliveries to SymbolGrains that failed; each is tried again.");
+
     public static readonly Counter<long> StreamEventsPublished = Meter.CreateCounter<long>(
         "quotecluster.stream.events.published", "{event}", "Live-update events SymbolGrains published to the quote streams.");
 

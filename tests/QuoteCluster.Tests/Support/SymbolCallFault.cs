@@ -4,8 +4,8 @@ namespace QuoteCluster.Tests.Support;
 
 /// <summary>
 /// While switched on, calls of one SymbolGrain method to the named grains fail before reaching them, as calls to a grain
-/// on a dying silo do: asking for a pending write's flush, or the writer's confirmation of a write. Nothing else is
-/// touched.
+/// on a dying silo do: asking for a pending write's flush, the writer's confirmation of a write, or the ingest pump's
+/// delivery of a quote. Nothing else is touched.
 /// </summary>
 public sealed class SymbolCallFault : IIncomingGrainCallFilter
 {
@@ -19,6 +19,9 @@ public sealed class SymbolCallFault : IIncomingGrainCallFilter
 
     /// <summary>Fails the writer's confirmations that the grains' writes are stored, as if the writer were lost after writing.</summary>
     public void FailConfirmations(params string[] symbols) => _fault = new(nameof(ISymbolGrain.ConfirmStoredAsync), symbols);
+
+    /// <summary>Fails the ingest pump's deliveries of quotes to the grains.</summary>
+    public void FailApplies(params string[] symbols) => _fault = new(nameof(ISymbolGrain.ApplyAsync), symbols);
 
     public void Heal() => _fault = new("", []);
 
