@@ -164,7 +164,7 @@ public sealed class IngestGrain(
         // Each step is attempted for every symbol and writer, whatever another one does: one grain on a failing silo
         // must not cost the others their last write, nor the cluster its `stopped` heartbeat.
         Log.Shutdown(logger, "flushing writes still waiting for their per-symbol interval");
-        var failedFlushes = await CallEverySymbolAsync(g => g.FlushPendingWriteAsync(), "(flushing pending writes at stop)");
+        var failedFlushes = await CallEverySymbolAsync(g => g.FlushPendingWriteAsync(), "flushing pending writes at a stop", atOnce: int.MaxValue);
 
         // A stream delivers through its queue and the queue's pulling agent; give the flushed writes a moment to reach
         // the writers.
@@ -177,7 +177,7 @@ public sealed class IngestGrain(
             }
             catch (Exception e)
             {
-                Log.DispatchFailed(logger, e, $"(writer partition {p})", 1);
+                Log.SymbolCallsFailed(logger, e, $"flushing writer partition {p} at a stop", 1, 1);
                 return -1;
             }
         }));
@@ -329,39 +329,46 @@ public sealed class IngestGrain(
         _heartbeat.WriteAsync(status, CurrentStatus, cancellationToken);
 
     private Task ResendUnconfirmedAsync(CancellationToken cancellationToken) =>
-        _stopped ? Task.CompletedTask : CallEverySymbolAsync(g => g.EnsureStoredAsync(), "(storage resend sweep)");
+        _stopped ? Task.CompletedTask : CallEverySymbolAsync(g => g.EnsureStoredAsync(), "sweeping for unstored quotes", options.IngestMaxInFlight);
 
     /// <summary>A SymbolGrain waits for its writer's confirmation before it sends the next write; a dead silo may have held that writer.</summary>
     private Task ResendUnconfirmedWritesAsync() =>
-        CallEverySymbolAsync(g => g.ResendUnconfirmedAsync(), "(storage resend after a silo died)");
+        CallEverySymbolAsync(g => g.ResendUnconfirmedAsync(), "re-sending unconfirmed writes after a silo died", options.IngestMaxInFlight);
 
     /// <summary>
-    /// At most INGEST_MAX_IN_FLIGHT calls at a time: with the whole market, 11,000 calls at once would queue in front of
-    /// every quote in the silos. A failed call does not stop the others; the failures are logged once for the round.
+    /// Calls every symbol's grain, at most <paramref name="atOnce"/> at a time: the sweeps take INGEST_MAX_IN_FLIGHT, since
+    /// with the whole market 11,000 calls at once would queue in front of every quote in the silos; a stop takes them all
+    /// at once, so that one grain hung on a silo does not hold back the others' calls past the stop's budget. A failed
+    /// call does not stop the others; the failures are logged once for the round.
     /// </summary>
     /// <returns>How many calls failed.</returns>
-    private async Task<int> CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string what)
+    private async Task<int> CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string round, int atOnce)
     {
         Exception? failure = null;
-        var failures = 0;
-        foreach (var chunk in Symbols.Chunk(options.IngestMaxInFlight))
+        int failures = 0, calls = 0;
+        foreach (var chunk in Symbols.Chunk(atOnce))
         {
-            await Task.WhenAll(chunk.Select(async s =>
+            var failed = await Task.WhenAll(chunk.Select(async Task<Exception?> (s) =>
             {
                 try
                 {
                     await call(GrainFactory.GetGrain<ISymbolGrain>(s));
+                    return null;
                 }
                 catch (Exception e)
                 {
-                    // The continuations run in this grain's turns, one at a time.
-                    failure = e;
-                    failures++;
+                    return e;
                 }
             }));
+            calls += chunk.Length;
+            foreach (var e in failed.OfType<Exception>())
+            {
+                failure = e;
+                failures++;
+            }
         }
 
-        if (failure is not null) Log.DispatchFailed(logger, failure, what, failures);
+        if (failure is not null) Log.SymbolCallsFailed(logger, failure, round, failures, calls);
         return failures;
     }
 }

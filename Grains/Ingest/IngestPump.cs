@@ -128,17 +128,23 @@ internal sealed class IngestPump(
                 // window goes to another, or a few hung calls would stop every symbol.
                 inWindow = false;
                 LeaveWindow();
-                await call;
+                _failures.Stuck();
+                try
+                {
+                    await call;
+                }
+                finally
+                {
+                    _failures.StuckEnded();
+                }
             }
 
             QuoteClusterMetrics.SymbolUpdates.Add(1);
             coalescer.Delivered(pending);
-            _failures.Succeeded();
         }
         catch (Exception e)
         {
             // The grain's silo may be gone: this symbol retries shortly, with this quote or a newer one.
-            _failures.Failed(e, pending.Latest.Symbol);
             if (inWindow)
             {
                 inWindow = false;
@@ -147,11 +153,18 @@ internal sealed class IngestPump(
 
             await Task.Delay(RetryDelay, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             coalescer.Failed(pending);
+
+            // Reported once the quote is back with the coalescer, so reporting cannot strand it.
+            _failures.Failed(e, pending.Latest.Symbol);
+            return;
         }
         finally
         {
             if (inWindow) LeaveWindow();
         }
+
+        // Outside the try: the delivery is done whatever reporting does.
+        _failures.Succeeded();
     }
 
     private void LeaveWindow()

@@ -33,8 +33,12 @@ public static partial class Log
         Message = "delivering {symbol} to its grain failed, one of {failures} failed deliveries since the last report; each is tried again")]
     public static partial void DispatchFailed(ILogger logger, Exception exception, string symbol, long failures);
 
+    [LoggerMessage(EventId = 1024, EventName = "ingest_round_failed", Level = LogLevel.Warning,
+        Message = "{failed} of {calls} calls to grains failed while {round}; every call was attempted")]
+    public static partial void SymbolCallsFailed(ILogger logger, Exception exception, string round, int failed, int calls);
+
     [LoggerMessage(EventId = 1023, EventName = "ingest_dispatch_recovered", Level = LogLevel.Information,
-        Message = "deliveries to SymbolGrains succeed again: none failed for {quiet_s} s; {failures} failed since the last report")]
+        Message = "deliveries to SymbolGrains succeed again: none failed for {quiet_s} s and none is stuck; {failures} failed since the last report")]
     public static partial void DispatchRecovered(ILogger logger, double quiet_s, long failures);
 
     [LoggerMessage(EventId = 1006, EventName = "storage_write_failed", Level = LogLevel.Warning,

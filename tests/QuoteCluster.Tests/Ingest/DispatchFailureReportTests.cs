@@ -70,6 +70,20 @@ public sealed class DispatchFailureReportTests
         Assert.Equal(1, Failures(_log.Collector.LatestRecord));
     }
 
+    [Fact]
+    public void A_call_still_stuck_on_a_hung_silo_holds_back_the_recovery_however_long_the_others_succeed()
+    {
+        _report.Failed(new TimeoutException("response timeout"), "AAPL");
+        _report.Stuck();
+        _time.Advance(DispatchFailureReport.Interval * 3);
+        _report.Succeeded();
+        Assert.Equal(1, _log.Collector.Count);
+
+        _report.StuckEnded();
+        _report.Succeeded();
+        Assert.Equal("ingest_dispatch_recovered", _log.Collector.LatestRecord.Id.Name);
+    }
+
     private static long Failures(FakeLogRecord record) =>
         Convert.ToInt64(record.StructuredState!.Single(p => p.Key == "failures").Value, System.Globalization.CultureInfo.InvariantCulture);
 }
