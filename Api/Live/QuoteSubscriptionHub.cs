@@ -464,8 +464,9 @@ public sealed class QuoteSubscriptionHub(
         /// After a silo dies, a re-made subscription can stay silent, or deliver in fits, for several seconds more,
         /// until the stream's queues have settled on the survivors. Meanwhile the grain is read every
         /// <see cref="BridgePeriod"/>, and what it holds goes to the listeners when the stream brought nothing since the
-        /// last read: for at least five seconds, then until the stream delivers steadily and is not behind the grain,
-        /// the grain stops moving (a quiet symbol), or thirty seconds have passed.
+        /// last read: for at least five seconds, then until the stream delivers steadily and no further behind the
+        /// grain than <see cref="BridgeStreamBehindAtMost"/>, the grain stops moving (a quiet symbol), or thirty seconds
+        /// have passed.
         /// </summary>
         /// <param name="onSuspicion">
         /// Started while the hub waits out the grace, not for a re-made subscription: it ends as soon as the stream
@@ -487,13 +488,16 @@ public sealed class QuoteSubscriptionHub(
                     while (!_retired && hub._time.GetElapsedTime(lastMoved) < BridgeWhileQuietFor && hub._time.GetElapsedTime(started) < BridgeAtMost
                         && !(_bridgeOnSuspicion && _suspicionCleared))
                     {
-                        // The stream counts as back once, over the last second, it delivered and was not behind the
-                        // grain: while queues move it can deliver a few events and fall silent again.
+                        // The stream counts as back once, over the last second, it delivered and was not further
+                        // behind the grain than it may be and still feed the listeners: while queues move it can
+                        // deliver a few events and fall silent again. Level with the grain is too much to ask of a busy
+                        // symbol's stream, which is always a few milliseconds behind it: the bridge then ran its full
+                        // thirty seconds, reading the grain twenty times a second.
                         var deliveriesBefore = Interlocked.Read(ref _streamDeliveries);
                         window.Enqueue(deliveriesBefore);
                         if (window.Count > BridgeSteadyTicks) window.Dequeue();
                         if (hub._time.GetElapsedTime(started) >= BridgeAtLeast && window.Count == BridgeSteadyTicks
-                            && window.Last() > window.Peek() && Interlocked.Read(ref _lastStreamVersion) >= grainVersion)
+                            && window.Last() > window.Peek() && grainVersion - Interlocked.Read(ref _lastStreamVersion) <= BridgeStreamBehindAtMost.Ticks)
                         {
                             break;
                         }

@@ -75,6 +75,39 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         Assert.True(perSecond >= 50, $"after two healing passes the symbol got {perSecond} updates in a second, not its ~100 a second (its grain published {published}; subscribes {hub.StreamSubscribes}, handles {(await stream.GetAllSubscriptionHandles()).Count})");
     }
 
+    /// <param name="lateByMs">How late the re-made stream reaches the gateway: a stream delivers behind its grain.</param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(20)]
+    public async Task A_remade_subscription_stops_reading_the_grain_once_its_stream_delivers_steadily(int lateByMs)
+    {
+        using var hub = NewHub();
+        var listener = new CountingListener();
+        await using var registration = await hub.SubscribeAsync(Symbols[2], listener);
+        await Eventually.Until(() => listener.Count(Symbols[2]) > 50, Wait, "updates to flow");
+
+        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(Symbols[2]));
+        foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
+        await Task.Delay(200);
+        _consumerDelay.Hold(TimeSpan.FromMilliseconds(lateByMs));
+        await hub.ResyncAllAsync();
+        await Task.Delay(300);
+        await hub.ResyncAllAsync();
+        Assert.Equal(2, hub.StreamSubscribes);
+
+        // The bridge reads the grain for at least five seconds, then ends after a second of steady deliveries. A busy
+        // symbol's grain is always a little ahead of its stream; waiting for the stream to be level with it kept the
+        // gateway reading the grain twenty times a second for the bridge's full thirty seconds.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var readsBefore = hub.GrainReads;
+        var updatesBefore = listener.Count(Symbols[2]);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var reads = hub.GrainReads - readsBefore;
+        var updates = listener.Count(Symbols[2]) - updatesBefore;
+        Assert.True(reads <= 2, $"the gateway read the grain {reads} times in 2 s, 8 s after the stream came back");
+        Assert.True(updates >= 100, $"the symbol got {updates} updates in 2 s from its stream, not its ~100 a second");
+    }
+
     [Fact]
     public async Task Concurrent_first_listeners_of_a_symbol_share_one_stream_subscription()
     {
