@@ -60,7 +60,7 @@ internal sealed class DispatchFailureReport(TimeProvider time, ILogger logger)
         long failures;
         lock (_gate)
         {
-            if (!_failing || time.GetElapsedTime(_lastFailedAt) < Interval) return;
+            if (!_failing || time.GetElapsedTime(_lastFailedAt) < Interval || Volatile.Read(ref _stuck) > 0) return;
             _failing = false;
             failures = _unreported;
             _unreported = 0;

@@ -114,6 +114,7 @@ internal sealed class IngestPump(
     private async Task DeliverAsync(ISymbolGrain grain, PendingQuote pending)
     {
         var inWindow = true;
+        var stuck = false;
         try
         {
             Interlocked.Increment(ref _symbolCalls);
@@ -129,14 +130,8 @@ internal sealed class IngestPump(
                 inWindow = false;
                 LeaveWindow();
                 _failures.Stuck();
-                try
-                {
-                    await call;
-                }
-                finally
-                {
-                    _failures.StuckEnded();
-                }
+                stuck = true;
+                await call;
             }
 
             QuoteClusterMetrics.SymbolUpdates.Add(1);
@@ -161,6 +156,10 @@ internal sealed class IngestPump(
         finally
         {
             if (inWindow) LeaveWindow();
+
+            // Only once a failure has been reported: a stuck call that times out must not leave a moment in which nothing
+            // is stuck and the last failure is old, or the others' successes would report a recovery before it.
+            if (stuck) _failures.StuckEnded();
         }
 
         // Outside the try: the delivery is done whatever reporting does.
