@@ -56,11 +56,11 @@ internal sealed class DispatchFailureReport(TimeProvider time, ILogger logger)
     /// <summary>Called for every delivery that succeeds: while nothing has failed lately it takes no lock.</summary>
     public void Succeeded()
     {
-        if (!_failing || time.GetElapsedTime(Volatile.Read(ref _lastFailedAt)) < Interval || Volatile.Read(ref _stuck) > 0) return;
+        if (!RecoveryDue) return;
         long failures;
         lock (_gate)
         {
-            if (!_failing || time.GetElapsedTime(_lastFailedAt) < Interval || Volatile.Read(ref _stuck) > 0) return;
+            if (!RecoveryDue) return;
             _failing = false;
             failures = _unreported;
             _unreported = 0;
@@ -68,4 +68,8 @@ internal sealed class DispatchFailureReport(TimeProvider time, ILogger logger)
 
         Log.DispatchRecovered(logger, Interval.TotalSeconds, failures);
     }
+
+    /// <summary>Failures were reported, none for an interval, and no call is stuck: read without the lock, then under it.</summary>
+    private bool RecoveryDue =>
+        _failing && time.GetElapsedTime(Volatile.Read(ref _lastFailedAt)) >= Interval && Volatile.Read(ref _stuck) == 0;
 }

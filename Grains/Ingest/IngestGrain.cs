@@ -177,7 +177,7 @@ public sealed class IngestGrain(
             }
             catch (Exception e)
             {
-                Log.SymbolCallsFailed(logger, e, $"flushing writer partition {p} at a stop", 1, 1);
+                Log.RoundFailed(logger, e, $"flushing writer partition {p} at a stop", 1, 1);
                 return -1;
             }
         }));
@@ -368,7 +368,7 @@ public sealed class IngestGrain(
             }
         }
 
-        if (failure is not null) Log.SymbolCallsFailed(logger, failure, round, failures, calls);
+        if (failure is not null) Log.RoundFailed(logger, failure, round, failures, calls);
         return failures;
     }
 }

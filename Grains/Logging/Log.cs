@@ -35,7 +35,7 @@ public static partial class Log
 
     [LoggerMessage(EventId = 1024, EventName = "ingest_round_failed", Level = LogLevel.Warning,
         Message = "{failed} of {calls} calls to grains failed while {round}; every call was attempted")]
-    public static partial void SymbolCallsFailed(ILogger logger, Exception exception, string round, int failed, int calls);
+    public static partial void RoundFailed(ILogger logger, Exception exception, string round, int failed, int calls);
 
     [LoggerMessage(EventId = 1023, EventName = "ingest_dispatch_recovered", Level = LogLevel.Information,
         Message = "deliveries to SymbolGrains succeed again: none failed for {quiet_s} s and none is stuck; {failures} failed since the last report")]
