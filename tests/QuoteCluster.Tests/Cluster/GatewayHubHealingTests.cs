@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Streams;
 using Orleans.TestingHost;
 using QuoteCluster.Api.Live;
 using QuoteCluster.Configuration;
@@ -50,20 +51,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         await using var registration = await hub.SubscribeAsync(Symbols[0], listener);
         await Eventually.Until(() => listener.Count(Symbols[0]) > 50, Wait, "updates to flow");
 
-        // What a silo loss does to a memory-stream subscription: gone from the stream's pub-sub, with no error to the
-        // subscriber.
-        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(Symbols[0]));
-        foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
-        await Task.Delay(200);
-        var silentFrom = listener.Count(Symbols[0]);
-        await Task.Delay(500);
-        Assert.True(listener.Count(Symbols[0]) - silentFrom < 5, "the injected fault did not silence the subscription");
-        _consumerDelay.Hold(TimeSpan.FromMilliseconds(lateByMs));
-
-        // Two passes: the first sees deliveries since the subscription, the second sees none while the grain moved on.
-        await hub.ResyncAllAsync();
-        await Task.Delay(300);
-        await hub.ResyncAllAsync();
+        var stream = await SilenceThenHealAsync(hub, Symbols[0], listener, lateByMs);
         var (got, published) = await CountAgainstGrainAsync(Symbols[0], listener, published: 100);
         Assert.True(got >= published / 2, $"after two healing passes the symbol got {got} updates while its grain published {published} (subscribes {hub.StreamSubscribes}, handles {(await stream.GetAllSubscriptionHandles()).Count})");
     }
@@ -79,13 +67,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         await using var registration = await hub.SubscribeAsync(Symbols[2], listener);
         await Eventually.Until(() => listener.Count(Symbols[2]) > 50, Wait, "updates to flow");
 
-        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(Symbols[2]));
-        foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
-        await Task.Delay(200);
-        _consumerDelay.Hold(TimeSpan.FromMilliseconds(lateByMs));
-        await hub.ResyncAllAsync();
-        await Task.Delay(300);
-        await hub.ResyncAllAsync();
+        await SilenceThenHealAsync(hub, Symbols[2], listener, lateByMs);
         Assert.Equal(2, hub.StreamSubscribes);
 
         // The bridge reads the grain for at least five seconds, then ends after a second of steady deliveries. A busy
@@ -142,6 +124,28 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
 
         await hub.ResyncAllAsync();
         Assert.Equal(0, hub.SymbolCount);
+    }
+
+    /// <summary>
+    /// What a silo loss does to a memory-stream subscription (gone from the stream's pub-sub, with no error to the
+    /// subscriber), then the hub's two healing passes: the first sees deliveries since the subscription, the second sees
+    /// none while the grain moved on and re-makes it. The re-made stream reaches the gateway <paramref name="lateByMs"/>
+    /// late.
+    /// </summary>
+    private async Task<IAsyncStream<QuoteUpdate>> SilenceThenHealAsync(QuoteSubscriptionHub hub, string symbol, CountingListener listener, int lateByMs)
+    {
+        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(symbol));
+        foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
+        await Task.Delay(200);
+        var silentFrom = listener.Count(symbol);
+        await Task.Delay(500);
+        Assert.True(listener.Count(symbol) - silentFrom < 5, "the injected fault did not silence the subscription");
+        _consumerDelay.Hold(TimeSpan.FromMilliseconds(lateByMs));
+
+        await hub.ResyncAllAsync();
+        await Task.Delay(300);
+        await hub.ResyncAllAsync();
+        return stream;
     }
 
     /// <summary>
