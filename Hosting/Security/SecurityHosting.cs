@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,7 @@ public static class SecurityHosting
                 o.Admin = admin;
                 o.ReadTokens = options.ApiReadTokens;
             });
+        SkipKeyRingAtStartup(services);
         string[] headerSchemes = [QuoteClusterSchemes.StaticToken];
         if (gateway)
         {
@@ -53,6 +55,21 @@ public static class SecurityHosting
             .AddPolicy(QuoteClusterPolicies.Admin, p => p
                 .AddAuthenticationSchemes(headerSchemes)
                 .RequireClaim(QuoteClusterRoles.ClaimType, QuoteClusterRoles.Admin));
+    }
+
+    /// <summary>
+    /// Authentication registers Data Protection, and Data Protection a start-up service that reads its key ring from
+    /// disk before the first request, loading the XML stack to parse it: about 4 MB of an idle process's resident
+    /// memory. Nothing here is protected with it (API tokens and JWTs are bearer tokens, stream tickets are signed
+    /// JWTs, the dashboard cookie holds the token itself); a future use would still read the key ring, on first use.
+    /// </summary>
+    private static void SkipKeyRingAtStartup(IServiceCollection services)
+    {
+        var dataProtection = typeof(DataProtectionOptions).Assembly;
+        foreach (var startup in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Assembly == dataProtection).ToList())
+        {
+            services.Remove(startup);
+        }
     }
 
     /// <summary>

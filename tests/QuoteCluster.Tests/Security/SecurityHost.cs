@@ -52,5 +52,7 @@ public sealed class SecurityHost : IAsyncDisposable
 
     public HttpClient CreateClient() => _app.GetTestClient();
 
+    public IServiceProvider Services => _app.Services;
+
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }

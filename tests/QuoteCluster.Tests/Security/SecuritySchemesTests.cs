@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.Tokens;
 using QuoteCluster.Tests.Support;
 
@@ -87,6 +90,16 @@ public sealed class SecuritySchemesTests
         using var api = new HttpRequestMessage(HttpMethod.Get, "/admin");
         api.Headers.Add("Cookie", cookie);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(api)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Starting_reads_no_data_protection_key_ring_since_nothing_is_protected_with_one()
+    {
+        await using var host = await SecurityHost.StartAsync();
+
+        var dataProtection = typeof(DataProtectionOptions).Assembly;
+        Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), service => service.GetType().Assembly == dataProtection);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, "/read", SecurityHost.AdminToken));
     }
 
     private static async Task<HttpStatusCode> StatusAsync(SecurityHost host, string path, string bearer)
