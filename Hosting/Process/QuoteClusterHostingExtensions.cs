@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,13 @@ public static class QuoteClusterHostingExtensions
     public static TimeSpan ShutdownTimeout { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Label sets kept per metric instrument; see docs/operations.md (Memory).</summary>
-    public const int MetricSeriesLimit = 200;
+    public const int MetricSeriesLimit = 64;
+
+    /// <summary>Label sets kept for HTTP request durations, whose labels multiply routes, methods and status codes.</summary>
+    public const int HttpRequestSeriesLimit = 200;
+
+    private static int SeriesLimit(Instrument instrument) =>
+        instrument.Name == "http.server.request.duration" ? HttpRequestSeriesLimit : MetricSeriesLimit;
 
     /// <summary>Settings, JSON logs, the clock, metrics export, bounded shutdown and STOP_AFTER_SECONDS.</summary>
     public static QuoteClusterOptions AddQuoteClusterBasics(this IHostApplicationBuilder builder, string role)
@@ -32,9 +39,10 @@ public static class QuoteClusterHostingExtensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(QuoteClusterMetrics.MeterName, "Microsoft.Orleans", "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             // The SDK preallocates room for 2,000 label sets per instrument: 144 KB for each of about 250 instruments,
-            // 36 MB of live heap for series that have a handful of labels (none is per symbol). Beyond the limit a
-            // series is folded into one overflow series, so nothing is dropped silently.
-            .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MetricSeriesLimit })
+            // 36 MB of live heap for series that have a handful of labels (none is per symbol; the most, one per grain
+            // type, is about 25). Beyond the limit a series is folded into one overflow series, so nothing is dropped
+            // silently.
+            .AddView(instrument => new MetricStreamConfiguration { CardinalityLimit = SeriesLimit(instrument) })
             .AddPrometheusExporter());
         builder.Services.AddHostedService<StartupGarbageRelease>();
 

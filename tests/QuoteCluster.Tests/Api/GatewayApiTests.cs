@@ -49,6 +49,9 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
         Assert.Contains(ours, l => l.StartsWith("quotecluster_quotes_received_total{", StringComparison.Ordinal) && l.Contains("quote_source=\"alpaca\"", StringComparison.Ordinal));
         Assert.DoesNotContain(ours, l => l.Contains("symbol=", StringComparison.Ordinal) || l.Contains("AAPL", StringComparison.Ordinal));
         Assert.Contains("dotnet_gc_", metrics, StringComparison.Ordinal);
+        // Each instrument keeps a bounded number of label sets (QuoteClusterHostingExtensions.MetricSeriesLimit); one
+        // past it would fold series together under an overflow label.
+        Assert.DoesNotContain("otel_metric_overflow", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
