@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using QuoteCluster.Tests.Support;
 
 namespace QuoteCluster.Tests.Api;
@@ -49,9 +52,16 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
         Assert.Contains(ours, l => l.StartsWith("quotecluster_quotes_received_total{", StringComparison.Ordinal) && l.Contains("quote_source=\"alpaca\"", StringComparison.Ordinal));
         Assert.DoesNotContain(ours, l => l.Contains("symbol=", StringComparison.Ordinal) || l.Contains("AAPL", StringComparison.Ordinal));
         Assert.Contains("dotnet_gc_", metrics, StringComparison.Ordinal);
-        // Each instrument keeps a bounded number of label sets (QuoteClusterHostingExtensions.MetricSeriesLimit); one
-        // past it would fold series together under an overflow label.
+        // Each instrument keeps a bounded number of label sets (QuoteClusterHostingExtensions.MetricSeriesLimit and
+        // WideSeriesLimit); one past it would fold series together under an overflow label.
         Assert.DoesNotContain("otel_metric_overflow", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_gateway_as_it_starts_registers_no_data_protection_start_up_service()
+    {
+        var dataProtectionAssembly = typeof(DataProtectionOptions).Assembly;
+        Assert.DoesNotContain(factory.Services.GetServices<IHostedService>(), service => service.GetType().Assembly == dataProtectionAssembly);
     }
 
     [Fact]

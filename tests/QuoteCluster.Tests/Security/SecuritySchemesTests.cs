@@ -93,12 +93,12 @@ public sealed class SecuritySchemesTests
     }
 
     [Fact]
-    public async Task Starting_reads_no_data_protection_key_ring_since_nothing_is_protected_with_one()
+    public async Task No_data_protection_start_up_service_is_registered_since_nothing_is_protected_with_it()
     {
         await using var host = await SecurityHost.StartAsync();
 
-        var dataProtection = typeof(DataProtectionOptions).Assembly;
-        Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), service => service.GetType().Assembly == dataProtection);
+        var dataProtectionAssembly = typeof(DataProtectionOptions).Assembly;
+        Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), service => service.GetType().Assembly == dataProtectionAssembly);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, "/read", SecurityHost.AdminToken));
     }
 
