@@ -29,12 +29,11 @@ public static class QuoteClusterHostingExtensions
     /// </summary>
     public const int WideSeriesLimit = 200;
 
-    private static int SeriesLimit(Instrument instrument) => instrument.Name switch
-    {
-        "http.server.request.duration" or "orleans-messaging-sent-messages-size" or "orleans-messaging-received-messages-size" => WideSeriesLimit,
-        _ when instrument.Name.StartsWith("orleans-messaging-pings-", StringComparison.Ordinal) => WideSeriesLimit,
-        _ => MetricSeriesLimit,
-    };
+    private static int SeriesLimit(Instrument instrument) =>
+        instrument.Name is "http.server.request.duration" or "orleans-messaging-sent-messages-size" or "orleans-messaging-received-messages-size"
+            || instrument.Name.StartsWith("orleans-messaging-pings-", StringComparison.Ordinal)
+            ? WideSeriesLimit
+            : MetricSeriesLimit;
 
     /// <summary>Settings, JSON logs, the clock, metrics export, bounded shutdown and STOP_AFTER_SECONDS.</summary>
     public static QuoteClusterOptions AddQuoteClusterBasics(this IHostApplicationBuilder builder, string role)
