@@ -3,7 +3,8 @@ using QuoteCluster.Security;
 
 return await QuoteClusterProgram.RunAsync(() =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // As the gateway's: no IIS, HTTP/3 or hosting-startup scan, which a pod behind a Service does not use.
+    var builder = WebApplication.CreateSlimBuilder(args);
     builder.StartUnlessAlpacaConfigured();
     var options = builder.AddQuoteClusterSilo();
 
