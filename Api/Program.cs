@@ -4,9 +4,11 @@ using QuoteCluster.Security;
 
 return await QuoteClusterProgram.RunAsync(() =>
 {
-    // The slim builder leaves out IIS, HTTP/3 and the hosting-startup scan, none of which a gateway behind an
-    // ingress or a load balancer uses; TLS to clients ends before it.
+    // The slim builder: IIS, HTTP/3 and hosting startups were loaded at every start and used by nothing here. HTTPS
+    // stays configurable as before (--urls, ASPNETCORE_HTTPS_PORTS, Kestrel:Endpoints), for a gateway run without an
+    // ingress in front of it.
     var builder = WebApplication.CreateSlimBuilder(args);
+    builder.WebHost.UseKestrelHttpsConfiguration();
     builder.AddQuoteClusterGateway();
     var app = builder.Build();
     app.UseForwardedHeaders();

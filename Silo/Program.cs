@@ -3,8 +3,9 @@ using QuoteCluster.Security;
 
 return await QuoteClusterProgram.RunAsync(() =>
 {
-    // As the gateway's: no IIS, HTTP/3 or hosting-startup scan, which a pod behind a Service does not use.
+    // Built as the gateway is (Api/Program.cs): IIS, HTTP/3 and hosting startups were loaded and used by nothing here.
     var builder = WebApplication.CreateSlimBuilder(args);
+    builder.WebHost.UseKestrelHttpsConfiguration();
     builder.StartUnlessAlpacaConfigured();
     var options = builder.AddQuoteClusterSilo();
 

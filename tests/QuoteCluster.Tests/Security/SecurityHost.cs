@@ -24,7 +24,7 @@ public sealed class SecurityHost : IAsyncDisposable
 
     public static async Task<SecurityHost> StartAsync(params (string Key, string Value)[] settings)
     {
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         var options = QuoteClusterSettings.Load(new ConfigurationBuilder()
