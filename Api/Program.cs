@@ -4,11 +4,7 @@ using QuoteCluster.Security;
 
 return await QuoteClusterProgram.RunAsync(() =>
 {
-    // The slim builder: IIS, HTTP/3 and hosting startups were loaded at every start and used by nothing here. HTTPS
-    // stays configurable as before (--urls, ASPNETCORE_HTTPS_PORTS, Kestrel:Endpoints), for a gateway run without an
-    // ingress in front of it.
-    var builder = WebApplication.CreateSlimBuilder(args);
-    builder.WebHost.UseKestrelHttpsConfiguration();
+    var builder = QuoteClusterProgram.CreateBuilder(args);
     builder.AddQuoteClusterGateway();
     var app = builder.Build();
     app.UseForwardedHeaders();

@@ -3,9 +3,7 @@ using QuoteCluster.Security;
 
 return await QuoteClusterProgram.RunAsync(() =>
 {
-    // Built as the gateway is (Api/Program.cs): IIS, HTTP/3 and hosting startups were loaded and used by nothing here.
-    var builder = WebApplication.CreateSlimBuilder(args);
-    builder.WebHost.UseKestrelHttpsConfiguration();
+    var builder = QuoteClusterProgram.CreateBuilder(args);
     builder.StartUnlessAlpacaConfigured();
     var options = builder.AddQuoteClusterSilo();
 

@@ -192,7 +192,7 @@ public class ConfigurationTests
         {
             var exitCode = await QuoteClusterProgram.RunAsync(() =>
             {
-                var builder = WebApplication.CreateSlimBuilder(["--GLOBAL_BURST=lots"]);
+                var builder = QuoteClusterProgram.CreateBuilder(["--GLOBAL_BURST=lots"]);
                 builder.AddQuoteClusterSilo();
                 return builder.Build();
             });

@@ -32,7 +32,7 @@ public sealed class SecuritySettingsTests
         {
             var exitCode = await QuoteClusterProgram.RunAsync(() =>
             {
-                var builder = WebApplication.CreateSlimBuilder(["--TENANT_ID=acme/../globex"]);
+                var builder = QuoteClusterProgram.CreateBuilder(["--TENANT_ID=acme/../globex"]);
                 builder.AddQuoteClusterSilo();
                 return builder.Build();
             });

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Configuration;
+using QuoteCluster.Hosting;
 using QuoteCluster.Security;
 
 namespace QuoteCluster.Tests.Security;
@@ -24,7 +25,7 @@ public sealed class SecurityHost : IAsyncDisposable
 
     public static async Task<SecurityHost> StartAsync(params (string Key, string Value)[] settings)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = QuoteClusterProgram.CreateBuilder([]);
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         var options = QuoteClusterSettings.Load(new ConfigurationBuilder()
