@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Streams;
 using QuoteCluster.Configuration;
 using QuoteCluster.Ingest;
 using QuoteCluster.Logging;
@@ -12,10 +11,11 @@ using QuoteCluster.Symbols;
 namespace QuoteCluster.Api.Live;
 
 /// <summary>
-/// A gateway's single subscription per symbol, fanned out to its own listeners, and healed: every resync interval
-/// each symbol is compared with its SymbolGrain; a subscription that failed, or that delivered nothing while the grain
-/// published newer versions, is re-made, and the listeners are re-synced from the grain's latest quote. Listeners of
-/// every symbol (SSE clients that named none) register once, and follow the ingested list as it grows.
+/// A gateway's single subscription per live partition, its batches handed out per symbol to the gateway's own
+/// listeners, and healed per symbol: every resync interval each symbol is compared with its SymbolGrain; a partition's
+/// subscription that failed, or a symbol's that delivered nothing while the grain published newer versions, is
+/// re-made, and the listeners are re-synced from the grain's latest quote. Listeners of every symbol (SSE clients that
+/// named none) register once, and follow the ingested list as it grows.
 /// </summary>
 /// <remarks>
 /// Memory streams can lose events and go silent without an error when a silo dies (docs/orleans-behaviours.md), so the
@@ -26,7 +26,7 @@ namespace QuoteCluster.Api.Live;
 /// delivered since its last check is not silent by that definition, and a grain read per symbol per pass would be
 /// 22,000 calls a second for a whole market of 11,000 symbols.
 /// </remarks>
-public sealed class QuoteSubscriptionHub(
+public sealed partial class QuoteSubscriptionHub(
     IClusterClient client,
     QuoteClusterOptions options,
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
@@ -70,6 +70,7 @@ public sealed class QuoteSubscriptionHub(
     private const int ServeInParallel = 32;
 
     private readonly ConcurrentDictionary<string, SymbolSubscription> _symbols = new(StringComparer.Ordinal);
+    private LivePartition[]? _partitions;
     private readonly IClusterClient _client = client;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
@@ -252,7 +253,6 @@ public sealed class QuoteSubscriptionHub(
                 if (!_watch.Contains(symbol) && subscription.TryRetire())
                 {
                     _symbols.TryRemove(KeyValuePair.Create(symbol, subscription));
-                    await subscription.UnsubscribeAsync();
                 }
             }
         }
@@ -268,8 +268,12 @@ public sealed class QuoteSubscriptionHub(
     {
         await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
-        await Task.WhenAll(_symbols.Values.Select(s => s.UnsubscribeAsync()));
+        if (Volatile.Read(ref _partitions) is { } partitions) await Task.WhenAll(partitions.Select(p => p.UnsubscribeAsync()));
     }
+
+    private LivePartition PartitionOf(string symbol) =>
+        LazyInitializer.EnsureInitialized(ref _partitions, () => [.. Enumerable.Range(0, QuoteStreams.LivePartitions).Select(p => new LivePartition(p, this))])
+            [QuoteStreams.LivePartition(symbol)];
 
     private sealed class Registration(SymbolSubscription subscription, IQuoteListener listener) : IAsyncDisposable
     {
@@ -305,12 +309,11 @@ public sealed class QuoteSubscriptionHub(
         // Kept, as the ingest pump keeps its own: Orleans' GetGrain reads the interface's attributes on every call, and a
         // bridge reads the grain twenty times a second.
         private readonly ISymbolGrain _grain = hub._client.GetGrain<ISymbolGrain>(symbol);
+        private readonly LivePartition _partition = hub.PartitionOf(symbol);
         private readonly Lock _gate = new();
-        private readonly SemaphoreSlim _subscribing = new(1, 1);
         private IQuoteListener[] _listeners = [];
         private bool _retired;
-        private StreamSubscriptionHandle<QuoteUpdate>? _handle;
-        private volatile bool _broken;
+        private long _partitionSubscriptionsSeen;
         private QuoteUpdate? _latest;
         private long _streamDeliveries;
         private long _lastStreamVersion;
@@ -379,8 +382,7 @@ public sealed class QuoteSubscriptionHub(
                 }
             }
 
-            // Retired while it subscribed: the subscription just made is not the retired one's to keep.
-            await UnsubscribeAsync();
+            // Retired while it subscribed: a fresh one serves the symbol, on the same partition subscription.
             return false;
         }
 
@@ -407,7 +409,7 @@ public sealed class QuoteSubscriptionHub(
         /// Orders the symbols a pass reads: a failed subscription first, then one being bridged (found silent, so a
         /// re-made subscription still silent is re-made again at once), then the one read longest ago.
         /// </summary>
-        public long ReadPriority => _broken ? long.MinValue : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1 : Interlocked.Read(ref _lastReadAt);
+        public long ReadPriority => _partition.Broken ? long.MinValue : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1 : Interlocked.Read(ref _lastReadAt);
 
         /// <summary>
         /// Whether the stream delivered since the last check. If it did, the symbol is not silent, and that counts as
@@ -416,7 +418,7 @@ public sealed class QuoteSubscriptionHub(
         public bool DeliveredSinceLastCheck()
         {
             var deliveries = Interlocked.Read(ref _streamDeliveries);
-            if (_broken || deliveries == _streamDeliveriesAtLastCheck) return false;
+            if (_partition.Broken || deliveries == _streamDeliveriesAtLastCheck) return false;
 
             // The next check compares the grain with what the stream brought: a grain ahead of it then, with nothing
             // delivered meanwhile, means the subscription went silent.
@@ -429,6 +431,7 @@ public sealed class QuoteSubscriptionHub(
         public async Task ResyncAsync(bool force, CancellationToken cancellationToken)
         {
             var deliveries = Interlocked.Read(ref _streamDeliveries);
+            var partitionSubscriptions = _partition.Subscriptions;
             QuoteUpdate? snapshot;
             try
             {
@@ -441,9 +444,9 @@ public sealed class QuoteSubscriptionHub(
                 return;
             }
 
-            if (_broken || (!force && await IsSilentAsync(snapshot, deliveries, cancellationToken)))
+            if (_partition.Broken || (!force && await IsSilentAsync(snapshot, deliveries, cancellationToken)))
             {
-                await ResubscribeAsync(cancellationToken);
+                await _partition.ResubscribeAsync(partitionSubscriptions, cancellationToken);
                 Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
                 StartBridging(onSuspicion: false);
             }
@@ -534,15 +537,6 @@ public sealed class QuoteSubscriptionHub(
             });
         }
 
-        public async Task UnsubscribeAsync()
-        {
-            var handle = Interlocked.Exchange(ref _handle, null);
-            if (handle is not null)
-            {
-                await handle.UnsubscribeAsync().WaitAsync(CallTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-
         private Task<QuoteUpdate?> ReadGrainAsync()
         {
             Interlocked.Increment(ref hub._grainReads);
@@ -576,73 +570,16 @@ public sealed class QuoteSubscriptionHub(
 
         private async Task EnsureSubscribedAsync(CancellationToken cancellationToken)
         {
-            if (_handle is not null && !_broken) return;
-            await _subscribing.WaitAsync(cancellationToken);
-            try
-            {
-                // Concurrent first listeners all get here; only the first subscribes.
-                if (_handle is not null && !_broken) return;
-                await SubscribeLockedAsync();
-            }
-            finally
-            {
-                _subscribing.Release();
-            }
+            await _partition.EnsureSubscribedAsync(cancellationToken);
+            var subscriptions = _partition.Subscriptions;
+            if (Interlocked.Exchange(ref _partitionSubscriptionsSeen, subscriptions) == subscriptions) return;
+
+            // Checks start from the subscription: what the grain published before it is no sign of silence.
+            _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
+            _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Latest?.Version ?? 0);
         }
 
-        private async Task ResubscribeAsync(CancellationToken cancellationToken)
-        {
-            await _subscribing.WaitAsync(cancellationToken);
-            try
-            {
-                await UnsubscribeAsync();
-                await SubscribeLockedAsync();
-            }
-            finally
-            {
-                _subscribing.Release();
-            }
-        }
-
-        private async Task SubscribeLockedAsync()
-        {
-            try
-            {
-                var stream = hub._client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(symbol));
-                Interlocked.Increment(ref hub._streamSubscribes);
-                var subscribing = stream.SubscribeAsync(
-                    (update, _) =>
-                    {
-                        Deliver(update, fromStream: true);
-                        return Task.CompletedTask;
-                    },
-                    error =>
-                    {
-                        _broken = true;
-                        Log.LiveSubscriptionFailed(hub._logger, error, symbol);
-                        return Task.CompletedTask;
-                    });
-                try
-                {
-                    _handle = await subscribing.WaitAsync(SubscribeTimeout);
-                }
-                catch (TimeoutException)
-                {
-                    // Given up on, it may still complete (its pub-sub grain was moving): then it is not ours to keep.
-                    _ = subscribing.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.UnsubscribeAsync() : Task.CompletedTask, TaskScheduler.Default).Unwrap();
-                    throw;
-                }
-
-                _broken = false;
-                _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
-                _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Latest?.Version ?? 0);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _broken = true;
-                Log.LiveSubscriptionFailed(hub._logger, e, symbol);
-            }
-        }
+        public void DeliverFromStream(QuoteUpdate update) => Deliver(update, fromStream: true);
 
         private void Deliver(QuoteUpdate update, bool fromStream)
         {
@@ -661,7 +598,7 @@ public sealed class QuoteSubscriptionHub(
                 CatchUpEverySymbolListeners(everySymbol);
                 if (_latest is not null && update.Version <= _latest.Version) return;
                 _latest = update;
-                QuoteClusterMetrics.StreamEventsReceived.Add(1);
+                QuoteClusterMetrics.LiveUpdatesReceived.Add(1);
                 QuoteClusterMetrics.QuoteLatency.Record(QuoteLatency.Since(update.Quote, hub._time.GetUtcNow()).TotalSeconds);
                 foreach (var listener in _listeners)
                 {

@@ -8,17 +8,34 @@ public static class QuoteStreams
 {
     public const string Provider = "quotes";
 
-    /// <summary>Every accepted update of a symbol, keyed by symbol: what API gateways subscribe to.</summary>
-    public const string LiveNamespace = "quote-updates";
+    /// <summary>
+    /// Every accepted update, in <see cref="Quotes.LiveQuoteBatch"/>es keyed by live partition: what API gateways subscribe
+    /// to. A stream per symbol cost a stream event per update, and those events were most of a loaded silo's work.
+    /// </summary>
+    /// <remarks>Not the namespace of the streams per symbol that came before: a gateway of one kind never reads events of the other.</remarks>
+    public const string LiveNamespace = "live-quotes";
+
+    /// <summary>
+    /// How many live streams the symbols are spread over. Fewer make fuller batches; more let a gateway that serves a few
+    /// symbols of a whole market receive less of what it does not serve. A constant, so every silo and gateway agree.
+    /// </summary>
+    public const int LivePartitions = 16;
 
     /// <summary>Throttled storage writes, keyed by writer partition: consumed by the storage writer.</summary>
     public const string WritesNamespace = "quote-writes";
 
-    public static StreamId Live(string symbol) => StreamId.Create(LiveNamespace, symbol);
+    public static StreamId Live(int partition) =>
+        StreamId.Create(LiveNamespace, partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The live partition that carries a symbol's updates.</summary>
+    public static int LivePartition(string symbol) => Partition(symbol, LivePartitions);
 
     public static StreamId Writes(string partition) => StreamId.Create(WritesNamespace, partition);
 
     /// <summary>A stable partition for a symbol: the same on every silo and across restarts (string.GetHashCode is not).</summary>
     public static string WriterPartition(string symbol, int partitions) =>
-        (XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(symbol)) % (uint)partitions).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Partition(symbol, partitions).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static int Partition(string symbol, int partitions) =>
+        (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(symbol)) % (uint)partitions);
 }

@@ -24,11 +24,15 @@ public static class QuoteClusterMetrics
     public static readonly Counter<long> DispatchFailures = Meter.CreateCounter<long>(
         "quotecluster.ingest.dispatch_failures", "{delivery}", "Deliveries to SymbolGrains that failed; each is tried again.");
 
-    public static readonly Counter<long> StreamEventsPublished = Meter.CreateCounter<long>(
-        "quotecluster.stream.events.published", "{event}", "Live-update events SymbolGrains published to the quote streams.");
+    /// <summary>Stream events on the live partitions: each carries the updates a silo's grains published meanwhile.</summary>
+    public static readonly Counter<long> LiveBatchesPublished = Meter.CreateCounter<long>(
+        "quotecluster.live.batches.published", "{event}", "Batches of live updates published to the quote streams, one stream event each.");
 
-    public static readonly Counter<long> StreamEventsReceived = Meter.CreateCounter<long>(
-        "quotecluster.stream.events.received", "{event}", "Live-update events that reached a gateway (older versions dropped).");
+    public static readonly Counter<long> LiveUpdatesPublished = Meter.CreateCounter<long>(
+        "quotecluster.live.updates.published", "{update}", "Live updates SymbolGrains published, in batches, to the quote streams.");
+
+    public static readonly Counter<long> LiveUpdatesReceived = Meter.CreateCounter<long>(
+        "quotecluster.live.updates.received", "{update}", "Live updates that reached a gateway (older versions dropped).");
 
     /// <summary>Documents written to Firestore (or logged, in a dry run); label `outcome` (success, failure).</summary>
     public static readonly Counter<long> FirestoreWrites = Meter.CreateCounter<long>(

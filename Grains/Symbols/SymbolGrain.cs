@@ -10,8 +10,8 @@ using QuoteCluster.Streams;
 namespace QuoteCluster.Symbols;
 
 /// <summary>
-/// Holds one symbol's latest quote, publishes each accepted update to the live stream, and sends it on to storage at
-/// most once per PER_SYMBOL_MIN_INTERVAL_MS, always on the trailing edge.
+/// Holds one symbol's latest quote, publishes each accepted update to its live partition's stream, and sends it on to
+/// storage at most once per PER_SYMBOL_MIN_INTERVAL_MS, always on the trailing edge.
 /// </summary>
 /// <remarks>
 /// Like Chirper's account grain it keeps one outstanding write and folds later changes into it. Its clock is the
@@ -32,11 +32,11 @@ namespace QuoteCluster.Symbols;
 public sealed class SymbolGrain(
     [PersistentState("symbol", StorageNames.Grains)] IPersistentState<SymbolState> state,
     QuoteClusterOptions options,
+    LiveQuotePublisher live,
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time,
     ILogger<SymbolGrain> logger) : Grain, ISymbolGrain
 {
     private string _symbol = "";
-    private IAsyncStream<QuoteUpdate> _live = null!;
     private IAsyncStream<QuoteUpdate> _writes = null!;
     private WriteThrottle _throttle = null!;
     private ITimer? _trailingWrite;
@@ -61,7 +61,6 @@ public sealed class SymbolGrain(
         }
 
         var streams = this.GetStreamProvider(QuoteStreams.Provider);
-        _live = streams.GetStream<QuoteUpdate>(QuoteStreams.Live(_symbol));
         _writes = streams.GetStream<QuoteUpdate>(QuoteStreams.Writes(QuoteStreams.WriterPartition(_symbol, options.WriterPartitions)));
         _throttle = new WriteThrottle(options.PerSymbolMinInterval);
         _latest = state.State.Latest;
@@ -115,8 +114,7 @@ public sealed class SymbolGrain(
             Log.Quote(logger, _symbol, quote.Bid, quote.Ask, quote.Price, quotesInBatch);
         }
 
-        await _live.OnNextAsync(_latest);
-        QuoteClusterMetrics.StreamEventsPublished.Add(1);
+        await live.PublishAsync(_latest);
         await ScheduleWriteAsync();
     }
 

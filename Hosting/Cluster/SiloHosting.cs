@@ -106,6 +106,7 @@ public static class SiloHosting
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(QuoteClusterTime.Key, TimeProvider.System);
         services.TryAddSingleton(DocumentPaths.From(options));
+        services.TryAddSingleton<LiveQuotePublisher>();
         if (options.StorageMode == StorageMode.Firestore)
         {
             // Created now, so missing credentials or project stop start-up with one line instead of failing later.

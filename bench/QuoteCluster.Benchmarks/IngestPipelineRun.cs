@@ -11,9 +11,9 @@ using QuoteCluster.Symbols;
 namespace QuoteCluster.Benchmarks;
 
 internal sealed record IngestPipelineResult(
-    int Symbols, double TargetRate, double QuotesPerSecond, double EventsPerSecond, double SymbolCallsPerSecond,
+    int Symbols, double TargetRate, double QuotesPerSecond, double LiveUpdatesPerSecond, double SymbolCallsPerSecond,
     double P50Ms, double P99Ms, double MaxHeapMb, double MaxRssMb, bool WholeMarket,
-    double GatewayReadsPerSecond, IngestPipelineStages Stages);
+    double GatewayReadsPerSecond, double StreamEventsPerSecond, IngestPipelineStages Stages);
 
 /// <summary>Where a run's time went, measured beside the latency: what the row's figures alone cannot say.</summary>
 /// <param name="FeedToGrainP50Ms">Age of a SymbolGrain's latest quote when read: how stale ingest leaves the grains.</param>
@@ -63,6 +63,7 @@ internal static class IngestPipelineRun
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var before = await ingest.GetStatusAsync();
         var (readsBefore, subscribesBefore, pausedBefore) = (hub.GrainReads, hub.StreamSubscribes, GC.GetTotalPauseDuration());
+        using var batches = new LiveBatchCount();
         latency.Reset();
         var clock = Stopwatch.StartNew();
         var maxHeap = 0L;
@@ -99,12 +100,37 @@ internal static class IngestPipelineRun
             events / seconds,
             (after.SymbolCalls - before.SymbolCalls) / seconds,
             latency.Percentile(0.50), latency.Percentile(0.99), maxHeap / 1024.0 / 1024.0, maxRss / 1024.0 / 1024.0, wholeMarket,
-            (hub.GrainReads - readsBefore) / seconds, stages);
+            (hub.GrainReads - readsBefore) / seconds, batches.Count / seconds, stages);
 
         await host.StopAsync();
         return result;
     }
 
+
+    /// <summary>Stream events on the live partitions, from the silo's own counter.</summary>
+    private sealed class LiveBatchCount : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public LiveBatchCount()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == QuoteCluster.Observability.QuoteClusterMetrics.MeterName
+                    && instrument.Name == "quotecluster.live.batches.published")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
 
     private sealed class LatencyListener(LatencyHistogram histogram) : IQuoteListener
     {

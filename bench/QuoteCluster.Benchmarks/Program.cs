@@ -62,8 +62,8 @@ async Task IngestAsync()
     // The whole market (issue 13): MONITORED_SYMBOLS=* over a simulated market of this many symbols; smoke: 200 at 2,000/s.
     var marketSymbols = int.Parse(Argument("--market-symbols", smoke ? "200" : "11000"), CultureInfo.InvariantCulture);
     var marketRate = double.Parse(Argument("--market-rate", smoke ? "2000" : "200000"), CultureInfo.InvariantCulture);
-    Console.WriteLine("| symbols | feed rate (quotes/s) | quotes/s through ingest | stream events/s | events ÷ quotes | grain calls/s | gateway grain reads/s | p50 feed→consumer | p99 feed→consumer | max heap | max RSS |");
-    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| symbols | feed rate (quotes/s) | quotes/s through ingest | live updates/s | updates ÷ quotes | stream events/s | grain calls/s | gateway grain reads/s | p50 feed→consumer | p99 feed→consumer | max heap | max RSS |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     var runs = symbolCounts.SelectMany(symbols => rates.Select(rate => (symbols, rate, whole: false))).ToList();
     if (marketSymbols > 0) runs.Add((marketSymbols, marketRate, whole: true));
     var stages = new List<string>();
@@ -72,13 +72,13 @@ async Task IngestAsync()
         var r = await IngestPipelineRun.RunAsync(symbols, rate, warmup, measure: TimeSpan.FromSeconds(seconds), whole);
         var name = string.Create(CultureInfo.InvariantCulture, $"{r.Symbols:N0}{(r.WholeMarket ? " (whole market, `*`)" : "")}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {r.TargetRate:N0} | {r.QuotesPerSecond:N0} | {r.EventsPerSecond:N0} | {r.EventsPerSecond / r.QuotesPerSecond:P2} | {r.SymbolCallsPerSecond:N0} | {r.GatewayReadsPerSecond:N0} | {r.P50Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxHeapMb:F0} MB | {r.MaxRssMb:F0} MB |"));
+            $"| {name} | {r.TargetRate:N0} | {r.QuotesPerSecond:N0} | {r.LiveUpdatesPerSecond:N0} | {r.LiveUpdatesPerSecond / r.QuotesPerSecond:P2} | {r.StreamEventsPerSecond:N0} | {r.SymbolCallsPerSecond:N0} | {r.GatewayReadsPerSecond:N0} | {r.P50Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxHeapMb:F0} MB | {r.MaxRssMb:F0} MB |"));
         var s = r.Stages;
         stages.Add(string.Create(CultureInfo.InvariantCulture,
             $"| {name} at {r.TargetRate:N0} | {s.FeedToGrainP50Ms:F0} ms | {s.FeedToGrainP99Ms:F0} ms | {s.CpuCores:F2} of {Environment.ProcessorCount} | {s.ThreadPoolQueueMedian:N0} / {s.ThreadPoolQueueMax:N0} | {s.GcPausedMs:N0} ms | {s.GatewayResubscribes:N0} |"));
         var row = string.Create(CultureInfo.InvariantCulture, $"ingest, {symbols} symbols{(whole ? " (whole market)" : "")} at {rate:N0} quotes/s");
         Expect(r.QuotesPerSecond > 0, $"{row}: no quotes went through ingest");
-        Expect(r.EventsPerSecond > 0, $"{row}: no stream events reached the consumer");
+        Expect(r.LiveUpdatesPerSecond > 0, $"{row}: no live updates reached the consumer");
     }
 
     // What the rows cannot say: how stale ingest leaves the grains, whether the process had CPU to spare, how much

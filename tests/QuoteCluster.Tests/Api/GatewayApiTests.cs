@@ -37,16 +37,16 @@ public class GatewayApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedde
     }
 
     [Fact]
-    public async Task Metrics_count_quotes_stream_events_latency_and_clients_without_a_label_per_symbol()
+    public async Task Metrics_count_quotes_live_updates_latency_and_clients_without_a_label_per_symbol()
     {
         using var stream = await _http.GetAsync("/api/stream/prices?symbols=AAPL,MSFT", HttpCompletionOption.ResponseHeadersRead);
         var metrics = await Eventually.Until(
             async () => await _http.GetStringAsync("/metrics"),
             text => text.Contains("quotecluster_quotes_received_total{", StringComparison.Ordinal)
-                && text.Contains("quotecluster_stream_events_received_total{", StringComparison.Ordinal)
+                && text.Contains("quotecluster_live_updates_received_total{", StringComparison.Ordinal)
                 && text.Contains("quotecluster_quote_latency_seconds_bucket{", StringComparison.Ordinal)
                 && System.Text.RegularExpressions.Regex.IsMatch(text, @"^quotecluster_api_clients\{[^}]*\} [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline),
-            Wait, "the gateway's metrics to show quotes, stream events, latency and a connected client");
+            Wait, "the gateway's metrics to show quotes, live updates, latency and a connected client");
 
         var ours = metrics.Split('\n').Where(l => l.StartsWith("quotecluster_", StringComparison.Ordinal)).ToList();
         Assert.Contains(ours, l => l.StartsWith("quotecluster_quotes_received_total{", StringComparison.Ordinal) && l.Contains("quote_source=\"alpaca\"", StringComparison.Ordinal));

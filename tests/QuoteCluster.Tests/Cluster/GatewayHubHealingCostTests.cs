@@ -95,7 +95,7 @@ public sealed class GatewayHubHealingCostTests : IAsyncLifetime
         // Every quiet symbol is now read more recently than the busy one, which delivers and is never read.
         for (var pass = 0; pass < Quiet.Count / ReadsPerPass; pass++) await hub.ResyncAllAsync();
 
-        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(Busy[0]));
+        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<LiveQuoteBatch>(QuoteStreams.Live(QuoteStreams.LivePartition(Busy[0])));
         foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
         await Task.Delay(300);
 

@@ -82,6 +82,42 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Symbols_of_one_partition_found_silent_together_remake_its_subscription_once_and_both_come_back()
+    {
+        // Two more symbols, carried by the same live partition and not by the class's others.
+        var others = Symbols.Select(QuoteStreams.LivePartition).ToHashSet();
+        var pair = Enumerable.Range(0, 1000).Select(i => $"PAIR{i}").Where(s => !others.Contains(QuoteStreams.LivePartition(s)))
+            .GroupBy(QuoteStreams.LivePartition).First(g => g.Count() >= 2).Take(2).ToList();
+        await _cluster.Ingest().AddSymbolsAsync(pair);
+        using var hub = NewHub();
+        var listener = new CountingListener();
+        await using var first = await hub.SubscribeAsync(pair[0], listener);
+        await using var second = await hub.SubscribeAsync(pair[1], listener);
+        await Eventually.Until(() => pair.All(s => listener.Count(s) > 30), Wait, "updates of both symbols to flow");
+        Assert.Equal(1, hub.StreamSubscribes);
+
+        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<LiveQuoteBatch>(QuoteStreams.Live(QuoteStreams.LivePartition(pair[0])));
+        foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
+        await Task.Delay(200);
+        var silentFrom = pair.Select(listener.Count).ToList();
+        await Task.Delay(500);
+        Assert.All(pair.Select((s, i) => listener.Count(s) - silentFrom[i]), got => Assert.True(got < 5, "the injected fault did not silence the partition"));
+
+        await hub.ResyncAllAsync();
+        await Task.Delay(300);
+        await hub.ResyncAllAsync();
+        Assert.Equal(2, hub.StreamSubscribes);
+        Assert.Single(await stream.GetAllSubscriptionHandles());
+
+        // More than the grain reads that bridge a silence can bring (20 a second): the stream's own.
+        foreach (var symbol in pair)
+        {
+            var (got, published) = await CountAgainstGrainAsync(symbol, listener, published: 60);
+            Assert.True(got >= published / 2, $"{symbol} got {got} updates while its grain published {published}");
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_first_listeners_of_a_symbol_share_one_stream_subscription()
     {
         using var hub = NewHub();
@@ -132,9 +168,9 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     /// none while the grain moved on and re-makes it. The re-made stream reaches the gateway <paramref name="lateByMs"/>
     /// late.
     /// </summary>
-    private async Task<IAsyncStream<QuoteUpdate>> SilenceThenHealAsync(QuoteSubscriptionHub hub, string symbol, CountingListener listener, int lateByMs)
+    private async Task<IAsyncStream<LiveQuoteBatch>> SilenceThenHealAsync(QuoteSubscriptionHub hub, string symbol, CountingListener listener, int lateByMs)
     {
-        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<QuoteUpdate>(QuoteStreams.Live(symbol));
+        var stream = _cluster.Client.GetStreamProvider(QuoteStreams.Provider).GetStream<LiveQuoteBatch>(QuoteStreams.Live(QuoteStreams.LivePartition(symbol)));
         foreach (var handle in await stream.GetAllSubscriptionHandles()) await handle.UnsubscribeAsync();
         await Task.Delay(200);
         var silentFrom = listener.Count(symbol);

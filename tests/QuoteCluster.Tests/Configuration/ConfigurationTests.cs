@@ -36,10 +36,10 @@ public class ConfigurationTests
     }
 
     [Fact]
-    public void The_ingest_gap_is_1_ms_for_named_symbols_and_20_ms_for_the_whole_market_unless_set()
+    public void The_ingest_gap_is_1_ms_for_named_symbols_and_the_whole_market_alike_unless_set()
     {
         Assert.Equal(TimeSpan.FromMilliseconds(1), QuoteClusterTestCluster.Options().IngestBatchInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(20), QuoteClusterTestCluster.Options(("MONITORED_SYMBOLS", "*")).IngestBatchInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), QuoteClusterTestCluster.Options(("MONITORED_SYMBOLS", "*")).IngestBatchInterval);
         Assert.Equal(TimeSpan.FromMilliseconds(3), QuoteClusterTestCluster.Options(("MONITORED_SYMBOLS", "*"), ("INGEST_BATCH_INTERVAL_MS", "3")).IngestBatchInterval);
     }
 

@@ -5,7 +5,10 @@ using QuoteCluster.Streams;
 
 namespace QuoteCluster.Tests.Support;
 
-/// <summary>A stream consumer inside the cluster, placed where a test wants it, that remembers what it received.</summary>
+/// <summary>
+/// A stream consumer inside the cluster, placed where a test wants it, that remembers what it received of the symbols it
+/// watches: an event counts each of their updates.
+/// </summary>
 public interface ILiveQuoteProbeGrain : IGrainWithStringKey
 {
     Task<string> WatchAsync(IReadOnlyList<string> symbols);
@@ -23,12 +26,17 @@ public sealed class LiveQuoteProbeGrain(ILocalSiloDetails silo) : Grain, ILiveQu
     public async Task<string> WatchAsync(IReadOnlyList<string> symbols)
     {
         var provider = this.GetStreamProvider(QuoteStreams.Provider);
-        foreach (var symbol in symbols)
+        var watched = symbols.ToHashSet(StringComparer.Ordinal);
+        foreach (var partition in symbols.Select(QuoteStreams.LivePartition).Distinct())
         {
-            await provider.GetStream<QuoteUpdate>(QuoteStreams.Live(symbol)).SubscribeAsync((update, _) =>
+            await provider.GetStream<LiveQuoteBatch>(QuoteStreams.Live(partition)).SubscribeAsync((batch, _) =>
             {
-                _events++;
-                _versions[update.Quote.Symbol] = Math.Max(_versions.GetValueOrDefault(update.Quote.Symbol), update.Version);
+                foreach (var update in batch.Updates.Where(u => watched.Contains(u.Quote.Symbol)))
+                {
+                    _events++;
+                    _versions[update.Quote.Symbol] = Math.Max(_versions.GetValueOrDefault(update.Quote.Symbol), update.Version);
+                }
+
                 return Task.CompletedTask;
             });
         }
