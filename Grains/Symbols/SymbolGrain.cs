@@ -47,6 +47,7 @@ public sealed class SymbolGrain(
     private long _writesSent;
     private long _storedVersion;
     private long _sentVersion;
+    private long _publishedVersion;
     private DateTimeOffset _lastSentAt;
     private DateTimeOffset _trailingDueAt;
     private bool _persisted = true;
@@ -65,6 +66,10 @@ public sealed class SymbolGrain(
         _throttle = new WriteThrottle(options.PerSymbolMinInterval);
         _latest = state.State.Latest;
         _storedVersion = state.State.StoredVersion;
+
+        // Taken as published: the activation before this one published it, or it comes back to the gateways from this
+        // grain when they heal.
+        _publishedVersion = _latest?.Version ?? 0;
         return Task.CompletedTask;
     }
 
@@ -103,7 +108,18 @@ public sealed class SymbolGrain(
             }
 
             quote = quote.WithCarriedLastPrice(held.Quote.LastPrice);
-            if (IsRedelivery(quote, held.Quote)) return;
+            if (IsRedelivery(quote, held.Quote))
+            {
+                // The pump delivers a quote again when its call failed, and the call fails when the publish did: the
+                // grain then holds a version the live streams never carried, nor storage was sent.
+                if (held.Version > _publishedVersion)
+                {
+                    await PublishLatestAsync();
+                    await ScheduleWriteAsync();
+                }
+
+                return;
+            }
         }
 
         var version = Math.Max((_latest?.Version ?? 0) + 1, quote.ReceivedAt.UtcTicks);
@@ -114,7 +130,7 @@ public sealed class SymbolGrain(
             Log.Quote(logger, _symbol, quote.Bid, quote.Ask, quote.Price, quotesInBatch);
         }
 
-        await live.PublishAsync(_latest);
+        await PublishLatestAsync();
         await ScheduleWriteAsync();
     }
 
@@ -193,6 +209,14 @@ public sealed class SymbolGrain(
     /// <summary>The writer still holds this grain's last send: its confirmation sends the next.</summary>
     private bool AwaitingConfirmation(DateTimeOffset now) =>
         _sentVersion > _storedVersion && now - _lastSentAt < options.StorageResendAfter;
+
+    /// <summary>Publishes the latest quote to the live streams; a failure leaves it unpublished, for the pump's retry.</summary>
+    private async Task PublishLatestAsync()
+    {
+        var publishing = _latest!;
+        await live.PublishAsync(publishing);
+        _publishedVersion = publishing.Version;
+    }
 
     private async Task ScheduleWriteAsync()
     {
