@@ -14,28 +14,35 @@ public sealed partial class QuoteSubscriptionHub
     /// <remarks>
     /// A partition stays subscribed once a symbol has needed it, at most <see cref="QuoteStreams.LivePartitions"/> of
     /// them: unsubscribing when its last symbol retires would race a symbol joining it.
+    /// Its symbols heal it, and several of them find it silent or broken in the same pass: each says which attempt it
+    /// last saw (<see cref="Attempts"/>), and only one that saw the latest makes another, so a pass makes one attempt
+    /// per partition, however many of its symbols ask, and a subscribe that hangs on a moving pub-sub grain holds up
+    /// one symbol's check, not hundreds in turn.
     /// </remarks>
     private sealed class LivePartition(int partition, QuoteSubscriptionHub hub)
     {
         private readonly SemaphoreSlim _subscribing = new(1, 1);
         private StreamSubscriptionHandle<LiveQuoteBatch>? _handle;
+        private long _attempts;
+        private long _current;
         private volatile bool _broken;
-        private long _subscriptions;
 
-        /// <summary>The subscription reported an error, or could not be made: the next healing pass re-makes it.</summary>
+        /// <summary>The subscription reported an error, or could not be made: the next healing pass tries again.</summary>
         public bool Broken => _broken;
 
-        /// <summary>Counts the subscriptions made, so a symbol can tell whether the one it found silent was re-made since.</summary>
-        public long Subscriptions => Interlocked.Read(ref _subscriptions);
+        /// <summary>Subscription attempts begun, failed or not.</summary>
+        public long Attempts => Interlocked.Read(ref _attempts);
 
         public async Task EnsureSubscribedAsync(CancellationToken cancellationToken)
         {
-            if (_handle is not null && !_broken) return;
+            if (_handle is not null) return;
+            var seen = Attempts;
             await _subscribing.WaitAsync(cancellationToken);
             try
             {
-                // Concurrent first symbols all get here; only the first subscribes.
-                if (_handle is not null && !_broken) return;
+                // Concurrent first symbols all get here; only the first subscribes. One that failed meanwhile is left to
+                // the healing pass, which reads this symbol's grain first.
+                if (_handle is not null || Attempts != seen) return;
                 await SubscribeLockedAsync();
             }
             finally
@@ -44,24 +51,19 @@ public sealed partial class QuoteSubscriptionHub
             }
         }
 
-        /// <summary>Re-makes the subscription, unless it was re-made after <paramref name="subscriptionsSeen"/> and works.</summary>
+        /// <summary>Makes a new subscription in place of the current one, unless an attempt began since <paramref name="attemptsSeen"/>.</summary>
+        /// <returns>Whether this call made one.</returns>
         /// <remarks>
-        /// Several of a partition's symbols are found silent in one pass when it goes silent: it is re-made once. The new
-        /// subscription is made before the old one goes, so the partition's other symbols, which may be delivering, lose
-        /// nothing in between; what both bring twice, the symbols drop as not newer.
+        /// The new subscription is made before the old one goes, so the partition's other symbols, which may be
+        /// delivering, lose nothing in between (what both bring twice, the symbols drop as not newer), and the old one
+        /// stays if the new one cannot be made.
         /// </remarks>
-        public async Task ResubscribeAsync(long subscriptionsSeen, CancellationToken cancellationToken)
+        public async Task<bool> ResubscribeAsync(long attemptsSeen, CancellationToken cancellationToken)
         {
             await _subscribing.WaitAsync(cancellationToken);
             try
             {
-                if (!_broken && Subscriptions != subscriptionsSeen) return;
-                var old = Interlocked.Exchange(ref _handle, null);
-                await SubscribeLockedAsync();
-                if (old is not null)
-                {
-                    await old.UnsubscribeAsync().WaitAsync(CallTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
+                return Attempts == attemptsSeen && await SubscribeLockedAsync();
             }
             finally
             {
@@ -78,8 +80,10 @@ public sealed partial class QuoteSubscriptionHub
             }
         }
 
-        private async Task SubscribeLockedAsync()
+        private async Task<bool> SubscribeLockedAsync()
         {
+            var attempt = Interlocked.Increment(ref _attempts);
+            StreamSubscriptionHandle<LiveQuoteBatch> made;
             try
             {
                 var stream = hub._client.GetStreamProvider(QuoteStreams.Provider).GetStream<LiveQuoteBatch>(QuoteStreams.Live(partition));
@@ -87,22 +91,19 @@ public sealed partial class QuoteSubscriptionHub
                 var subscribing = stream.SubscribeAsync(
                     (batch, _) =>
                     {
-                        foreach (var update in batch.Updates)
-                        {
-                            if (hub._symbols.TryGetValue(update.Quote.Symbol, out var symbol)) symbol.DeliverFromStream(update);
-                        }
-
+                        Deliver(batch);
                         return Task.CompletedTask;
                     },
                     error =>
                     {
-                        _broken = true;
+                        // Only the current subscription's: a late error of one already replaced says nothing of it.
+                        if (Interlocked.Read(ref _current) == attempt) _broken = true;
                         Log.LiveSubscriptionFailed(hub._logger, error, Name);
                         return Task.CompletedTask;
                     });
                 try
                 {
-                    _handle = await subscribing.WaitAsync(SubscribeTimeout);
+                    made = await subscribing.WaitAsync(SubscribeTimeout);
                 }
                 catch (TimeoutException)
                 {
@@ -110,14 +111,40 @@ public sealed partial class QuoteSubscriptionHub
                     _ = subscribing.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.UnsubscribeAsync() : Task.CompletedTask, TaskScheduler.Default).Unwrap();
                     throw;
                 }
-
-                _broken = false;
-                Interlocked.Increment(ref _subscriptions);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
                 _broken = true;
                 Log.LiveSubscriptionFailed(hub._logger, e, Name);
+                if (e is OperationCanceledException) throw;
+                return false;
+            }
+
+            Interlocked.Exchange(ref _current, attempt);
+            _broken = false;
+            var replaced = Interlocked.Exchange(ref _handle, made);
+            if (replaced is not null)
+            {
+                await replaced.UnsubscribeAsync().WaitAsync(CallTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            return true;
+        }
+
+        private void Deliver(LiveQuoteBatch batch)
+        {
+            foreach (var update in batch.Updates)
+            {
+                if (!hub._symbols.TryGetValue(update.Quote.Symbol, out var symbol)) continue;
+                try
+                {
+                    symbol.DeliverFromStream(update);
+                }
+                catch (Exception e)
+                {
+                    // One symbol's failing listener must not cost the partition's other symbols this batch.
+                    Log.LiveSubscriptionFailed(hub._logger, e, update.Quote.Symbol);
+                }
             }
         }
 

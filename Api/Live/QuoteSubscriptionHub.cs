@@ -66,7 +66,7 @@ public sealed partial class QuoteSubscriptionHub(
     /// <summary>How long a bridged symbol's grain may hold still before it counts as quiet and the bridge ends.</summary>
     private static readonly TimeSpan BridgeWhileQuietFor = TimeSpan.FromSeconds(2);
 
-    /// <summary>How many symbols are subscribed at once when many arrive together (an all-symbols client's first join).</summary>
+    /// <summary>How many symbols are served at once when many arrive together (an all-symbols client's first join).</summary>
     private const int ServeInParallel = 32;
 
     private readonly ConcurrentDictionary<string, SymbolSubscription> _symbols = new(StringComparer.Ordinal);
@@ -114,10 +114,10 @@ public sealed partial class QuoteSubscriptionHub(
     /// </summary>
     /// <remarks>
     /// One registration for the whole market, not one per symbol: a thousand such clients of eleven thousand symbols
-    /// would otherwise make eleven million. The hub subscribes each symbol once, when it is first listed. This returns
+    /// would otherwise make eleven million. The hub takes each symbol on once, when it is first listed. This returns
     /// at once and the symbols are served in the background: the first such client of a whole market would otherwise
-    /// see nothing until eleven thousand stream subscriptions were made, and with a conflating listener nothing is lost
-    /// by starting to send what has arrived.
+    /// see nothing until eleven thousand grains were read for their latest quotes, and with a conflating listener
+    /// nothing is lost by starting to send what has arrived.
     /// </remarks>
     public IAsyncDisposable SubscribeEverySymbol(IQuoteListener listener)
     {
@@ -313,7 +313,7 @@ public sealed partial class QuoteSubscriptionHub(
         private readonly Lock _gate = new();
         private IQuoteListener[] _listeners = [];
         private bool _retired;
-        private long _partitionSubscriptionsSeen;
+        private long _partitionAttemptsAtLastCheck;
         private QuoteUpdate? _latest;
         private long _streamDeliveries;
         private long _lastStreamVersion;
@@ -388,7 +388,7 @@ public sealed partial class QuoteSubscriptionHub(
 
         public void Remove(IQuoteListener listener)
         {
-            // The subscription stays while the symbol is ingested; an idle one costs one stream subscription.
+            // The symbol stays while it is ingested; an idle one costs its place in the hub, and its partition's updates.
             lock (_gate)
             {
                 _listeners = [.. _listeners.Where(l => !ReferenceEquals(l, listener))];
@@ -424,6 +424,7 @@ public sealed partial class QuoteSubscriptionHub(
             // delivered meanwhile, means the subscription went silent.
             _streamDeliveriesAtLastCheck = deliveries;
             _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Interlocked.Read(ref _lastStreamVersion));
+            Interlocked.Exchange(ref _partitionAttemptsAtLastCheck, _partition.Attempts);
             return true;
         }
 
@@ -431,7 +432,10 @@ public sealed partial class QuoteSubscriptionHub(
         public async Task ResyncAsync(bool force, CancellationToken cancellationToken)
         {
             var deliveries = Interlocked.Read(ref _streamDeliveries);
-            var partitionSubscriptions = _partition.Subscriptions;
+
+            // The subscription this symbol's baseline was taken on: if its partition was re-made since (another symbol
+            // found it silent), a silence seen now may be from before that, and the re-made one is not re-made again.
+            var partitionAttempts = Interlocked.Read(ref _partitionAttemptsAtLastCheck);
             QuoteUpdate? snapshot;
             try
             {
@@ -446,8 +450,11 @@ public sealed partial class QuoteSubscriptionHub(
 
             if (_partition.Broken || (!force && await IsSilentAsync(snapshot, deliveries, cancellationToken)))
             {
-                await _partition.ResubscribeAsync(partitionSubscriptions, cancellationToken);
-                Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
+                if (await _partition.ResubscribeAsync(partitionAttempts, cancellationToken))
+                {
+                    Log.LiveResubscribed(hub._logger, symbol, snapshot?.Version ?? 0);
+                }
+
                 StartBridging(onSuspicion: false);
             }
 
@@ -455,6 +462,13 @@ public sealed partial class QuoteSubscriptionHub(
             {
                 _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
                 if (snapshot is not null) _grainVersionAtLastCheck = snapshot.Version;
+                Interlocked.Exchange(ref _partitionAttemptsAtLastCheck, _partition.Attempts);
+            }
+            else if (snapshot is not null)
+            {
+                // A first listener's snapshot: the first check then compares the grain with it, or a quiet symbol that
+                // has a quote would be taken for a silent one and re-make its partition.
+                _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, snapshot.Version);
             }
 
             if (snapshot is not null)
@@ -571,8 +585,8 @@ public sealed partial class QuoteSubscriptionHub(
         private async Task EnsureSubscribedAsync(CancellationToken cancellationToken)
         {
             await _partition.EnsureSubscribedAsync(cancellationToken);
-            var subscriptions = _partition.Subscriptions;
-            if (Interlocked.Exchange(ref _partitionSubscriptionsSeen, subscriptions) == subscriptions) return;
+            var attempts = _partition.Attempts;
+            if (Interlocked.Exchange(ref _partitionAttemptsAtLastCheck, attempts) == attempts) return;
 
             // Checks start from the subscription: what the grain published before it is no sign of silence.
             _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);

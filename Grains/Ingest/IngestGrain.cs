@@ -341,31 +341,39 @@ public sealed class IngestGrain(
     /// at once, so that one grain hung on a silo does not hold back the others' calls past the stop's budget. A failed
     /// call does not stop the others; the failures are logged once for the round.
     /// </summary>
+    /// <remarks>
+    /// A sliding window, not chunks: a call hung on a dead silo (until the response timeout, 30 s) holds its own place
+    /// only, where it held a whole chunk of the others back.
+    /// </remarks>
     /// <returns>How many calls failed.</returns>
     private async Task<int> CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string round, int atOnce)
     {
-        Exception? failure = null;
-        int failures = 0, calls = 0;
-        foreach (var chunk in Symbols.Chunk(atOnce))
+        using var places = new SemaphoreSlim(Math.Min(atOnce, Math.Max(1, Symbols.Count)));
+        var symbols = Symbols.ToList();
+        var failed = await Task.WhenAll(symbols.Select(async Task<Exception?> (s) =>
         {
-            var failed = await Task.WhenAll(chunk.Select(async Task<Exception?> (s) =>
+            await places.WaitAsync();
+            try
             {
-                try
-                {
-                    await call(GrainFactory.GetGrain<ISymbolGrain>(s));
-                    return null;
-                }
-                catch (Exception e)
-                {
-                    return e;
-                }
-            }));
-            calls += chunk.Length;
-            foreach (var e in failed.OfType<Exception>())
-            {
-                failure = e;
-                failures++;
+                await call(GrainFactory.GetGrain<ISymbolGrain>(s));
+                return null;
             }
+            catch (Exception e)
+            {
+                return e;
+            }
+            finally
+            {
+                places.Release();
+            }
+        }));
+        var calls = symbols.Count;
+        Exception? failure = null;
+        var failures = 0;
+        foreach (var e in failed.OfType<Exception>())
+        {
+            failure = e;
+            failures++;
         }
 
         if (failure is not null) Log.RoundFailed(logger, failure, round, failures, calls);

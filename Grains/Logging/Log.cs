@@ -50,7 +50,7 @@ public static partial class Log
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1008, EventName = "live_resubscribed", Level = LogLevel.Warning,
-        Message = "live subscription for {symbol} was silent or failed; re-subscribed and re-synced to version {version}")]
+        Message = "live stream of {symbol} was silent or failed; re-subscribed its live partition and re-synced to version {version}")]
     public static partial void LiveResubscribed(ILogger logger, string symbol, long version);
 
     [LoggerMessage(EventId = 1009, EventName = "live_subscription_failed", Level = LogLevel.Warning,

@@ -28,11 +28,21 @@ public sealed class LiveQuotePublisher(IServiceProvider services)
     public Task PublishAsync(QuoteUpdate update) =>
         _partitions.Value[QuoteStreams.LivePartition(update.Quote.Symbol)].PublishAsync(update);
 
+    /// <summary>The most updates one stream event carries.</summary>
+    /// <remarks>
+    /// The stream's cache keeps an event's bytes in one buffer of <see cref="WaitingMemoryAdapterFactory.CacheBufferBytes"/>,
+    /// and an event larger than that is never delivered. An update is about a hundred bytes; a partition whose stream
+    /// stalls (its queue moving after a silo died) gathers every update its symbols publish meanwhile.
+    /// </remarks>
+    public const int MaxBatchUpdates = 128;
+
     private sealed class Partition(IAsyncStream<LiveQuoteBatch> stream)
     {
         private readonly Lock _gate = new();
-        private List<QuoteUpdate> _waiting = [];
-        private TaskCompletionSource _waitingPublished = NewCompletion();
+
+        // Batches waiting to leave, in order, each with what its publishers await; only the last one takes more.
+        private readonly Queue<Batch> _waiting = new();
+        private Batch? _last;
         private bool _publishing;
 
         public Task PublishAsync(QuoteUpdate update)
@@ -41,55 +51,83 @@ public sealed class LiveQuotePublisher(IServiceProvider services)
             bool start;
             lock (_gate)
             {
-                _waiting.Add(update);
-                published = _waitingPublished.Task;
+                if (_last is null || _last.Updates.Count >= MaxBatchUpdates)
+                {
+                    _last = new Batch();
+                    _waiting.Enqueue(_last);
+                }
+
+                var batch = _last;
+                batch.Updates.Add(update);
+                published = batch.Published.Task;
                 start = !_publishing;
                 _publishing = true;
             }
 
-            // On the thread pool: started from a grain's turn, the loop's continuations would queue behind that grain's
-            // requests for as long as the partition stays busy.
-            if (start) _ = Task.Run(PublishWaitingAsync);
+            if (start)
+            {
+                // On the thread pool, and without the first publisher's context: started from a grain's turn, the
+                // loop's continuations would queue behind that grain's requests, and its request context would go
+                // with every batch for as long as the partition stays busy.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = Task.Run(PublishWaitingAsync);
+                }
+            }
+
             return published;
         }
 
         private async Task PublishWaitingAsync()
         {
-            while (true)
+            try
             {
-                // To the back of the thread pool's queue: when the silo is busy, the grains whose turns are queued there
-                // add their updates to this batch before it leaves; when it is idle, this costs microseconds. Without
-                // it a whole market's batches carried 1.1 updates on average, with it about six.
-                await Task.Yield();
-                List<QuoteUpdate> batch;
-                TaskCompletionSource published;
-                lock (_gate)
+                while (true)
                 {
-                    if (_waiting.Count == 0)
+                    // To the back of the thread pool's queue: when the silo is busy, the grains whose turns are queued
+                    // there add their updates to this batch before it leaves; when it is idle, this costs microseconds.
+                    // Without it a whole market's batches carried 1.1 updates on average, with it about six.
+                    await Task.Yield();
+                    Batch? batch;
+                    lock (_gate)
                     {
-                        _publishing = false;
-                        return;
+                        if (!_waiting.TryDequeue(out batch))
+                        {
+                            _publishing = false;
+                            return;
+                        }
+
+                        if (ReferenceEquals(batch, _last)) _last = null;
                     }
 
-                    (batch, published) = (_waiting, _waitingPublished);
-                    (_waiting, _waitingPublished) = ([], NewCompletion());
+                    try
+                    {
+                        await stream.OnNextAsync(new LiveQuoteBatch([.. batch.Updates]));
+                        batch.Published.SetResult();
+                        QuoteClusterMetrics.LiveBatchesPublished.Add(1);
+                        QuoteClusterMetrics.LiveUpdatesPublished.Add(batch.Updates.Count);
+                    }
+                    catch (Exception e)
+                    {
+                        batch.Published.SetException(e);
+                    }
                 }
-
-                try
-                {
-                    await stream.OnNextAsync(new LiveQuoteBatch([.. batch]));
-                    published.SetResult();
-                    QuoteClusterMetrics.LiveBatchesPublished.Add(1);
-                    QuoteClusterMetrics.LiveUpdatesPublished.Add(batch.Count);
-                }
-                catch (Exception e)
-                {
-                    published.SetException(e);
-                }
+            }
+            catch
+            {
+                // Not expected; but a loop that ended without saying so would leave the partition's publishes waiting
+                // for ever.
+                lock (_gate) _publishing = false;
+                throw;
             }
         }
 
         // Asynchronous continuations: the grains awaiting a batch resume in their own turns, not on this loop.
-        private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private sealed class Batch
+        {
+            public List<QuoteUpdate> Updates { get; } = [];
+
+            public TaskCompletionSource Published { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 }

@@ -24,9 +24,10 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
     /// <summary>The size of the buffers that hold the cached events' bytes.</summary>
     /// <remarks>
     /// Orleans' own are 1 MB, and every queue's cache holds at least one, so the eight queues kept 8 MB on the large
-    /// object heap of an idle process. An event is one quote of a few hundred bytes, and under load the cache holds as
-    /// many bytes in small buffers as in large ones; these stay below the large object threshold. An event larger than
-    /// a buffer cannot be cached: the pulling agent's read fails and logs it, and that read's events are not delivered.
+    /// object heap of an idle process. An event is a write of one quote, or a batch of at most
+    /// <see cref="LiveQuotePublisher.MaxBatchUpdates"/> live updates, and under load the cache holds as many bytes in
+    /// small buffers as in large ones; these stay below the large object threshold. An event larger than a buffer cannot
+    /// be cached: the pulling agent's read fails and logs it, and that read's events are not delivered.
     /// </remarks>
     public const int CacheBufferBytes = 64 * 1024;
 

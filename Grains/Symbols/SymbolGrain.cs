@@ -115,7 +115,9 @@ public sealed class SymbolGrain(
                 if (held.Version > _publishedVersion)
                 {
                     await PublishLatestAsync();
-                    await ScheduleWriteAsync();
+
+                    // Unless a trailing write has sent it meanwhile.
+                    if (held.Version > _sentVersion) await ScheduleWriteAsync();
                 }
 
                 return;

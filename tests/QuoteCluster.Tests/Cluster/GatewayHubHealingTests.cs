@@ -118,6 +118,23 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_quiet_symbol_that_has_a_quote_is_not_taken_for_a_silent_one()
+    {
+        // A symbol that quoted once and not since, as most of a whole market outside its hours.
+        const string symbol = "QUIETONE";
+        var now = DateTimeOffset.UtcNow;
+        await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
+            .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
+        using var hub = NewHub();
+        var listener = new CountingListener();
+        await using var registration = await hub.SubscribeAsync(symbol, listener);
+        Assert.Equal(1, listener.Count(symbol));
+
+        for (var pass = 0; pass < 3; pass++) await hub.ResyncAllAsync();
+        Assert.Equal(1, hub.StreamSubscribes);
+    }
+
+    [Fact]
     public async Task Concurrent_first_listeners_of_a_symbol_share_one_stream_subscription()
     {
         using var hub = NewHub();

@@ -54,7 +54,7 @@ public class IngestToConsumerTests : IAsyncLifetime
             await hub.SubscribeAsync(symbol, listener);
         }
 
-        await Eventually.Until(probe.GetEventCountAsync, n => n > 500, Wait, "live updates at the consumer on the other silo");
+        await Eventually.Until(probe.GetUpdateCountAsync, n => n > 500, Wait, "live updates at the consumer on the other silo");
 
         await _cluster.Ingest().StopAsync("test");
         var final = await _cluster.GrainVersions(Symbols);

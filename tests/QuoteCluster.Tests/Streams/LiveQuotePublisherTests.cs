@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Providers;
+using Orleans.Serialization;
 using Orleans.Streams;
 using Orleans.TestingHost;
 using QuoteCluster.Quotes;
@@ -12,7 +13,8 @@ namespace QuoteCluster.Tests.Streams;
 
 /// <summary>
 /// A silo's live updates leave in batches, one stream event per live partition for what its grains published while the
-/// previous one was on its way; a batch that cannot be published fails every publish in it, and none is lost for it.
+/// previous one was on its way, none larger than the stream's cache can hold; a batch that cannot be published fails
+/// every publish in it, and a grain publishes such a quote when ingest delivers it again.
 /// </summary>
 public sealed class LiveQuotePublisherTests : IAsyncLifetime
 {
@@ -20,6 +22,8 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
 
     private readonly EnqueueFault _fault = new();
     private InProcessTestCluster _cluster = null!;
+
+    private LiveQuotePublisher Publisher => _cluster.Silos[0].ServiceProvider.GetRequiredService<LiveQuotePublisher>();
 
     public async Task InitializeAsync()
     {
@@ -32,17 +36,16 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
-    public async Task Updates_published_together_leave_in_few_stream_events_and_each_symbol_keeps_its_order()
+    public async Task Updates_published_together_leave_in_few_stream_events()
     {
         var symbols = SymbolsOfPartition(0, 40);
         var received = await WatchAsync(0);
-        var publisher = _cluster.Silos[0].ServiceProvider.GetRequiredService<LiveQuotePublisher>();
 
         // Five versions of each of forty symbols, as a busy silo's grains publish them: all at once.
         var published = new List<Task>();
         for (var version = 1; version <= 5; version++)
         {
-            published.AddRange(symbols.Select(s => publisher.PublishAsync(Update(s, version))));
+            published.AddRange(symbols.Select(s => Publisher.PublishAsync(Update(s, version))));
         }
 
         await Task.WhenAll(published);
@@ -50,32 +53,93 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
 
         Assert.Equal(200, received.Sum(b => b.Updates.Length));
         Assert.True(received.Count <= 20, $"200 updates published at once left in {received.Count} stream events");
+    }
+
+    [Fact]
+    public async Task Grains_updated_together_reach_the_stream_each_in_its_own_order()
+    {
+        var symbols = SymbolsOfPartition(3, 40);
+        var received = await WatchAsync(3);
+        var start = DateTimeOffset.UtcNow;
+
+        // Each symbol's quotes one after another, as the ingest pump sends them; the forty symbols at once.
+        await Task.WhenAll(symbols.Select(async symbol =>
+        {
+            var grain = _cluster.Client.GetGrain<ISymbolGrain>(symbol);
+            for (var i = 1; i <= 5; i++)
+            {
+                var at = start.AddMilliseconds(i);
+                await grain.ApplyAsync(new Quote(symbol, 10 + i, 10.02 + i, 1, 1, null, at, at, QuoteSources.Simulated), 1);
+            }
+        }));
+        await Eventually.Until(() => received.Sum(b => b.Updates.Length) >= 200, Wait, "the 200 updates at the consumer");
+
         foreach (var symbol in symbols)
         {
-            var versions = received.SelectMany(b => b.Updates).Where(u => u.Quote.Symbol == symbol).Select(u => u.Version).ToList();
-            Assert.Equal([1, 2, 3, 4, 5], versions);
+            var bids = received.SelectMany(b => b.Updates).Where(u => u.Quote.Symbol == symbol).Select(u => u.Quote.Bid).ToList();
+            Assert.Equal([11d, 12d, 13d, 14d, 15d], bids);
         }
+
+        Assert.True(received.Count < 200, $"200 updates of forty grains updated together left in {received.Count} stream events");
+    }
+
+    [Fact]
+    public async Task More_updates_than_a_batch_holds_leave_in_several_events_and_all_arrive()
+    {
+        // What a partition gathers while its stream stalls: more than one event can carry through the stream's cache.
+        var symbols = SymbolsOfPartition(4, 500);
+        var received = await WatchAsync(4);
+
+        await Task.WhenAll(symbols.SelectMany(s => new[] { Update(s, 1), Update(s, 2) }).Select(Publisher.PublishAsync));
+        await Eventually.Until(() => received.Sum(b => b.Updates.Length) >= 1000, Wait, "the 1,000 updates at the consumer");
+
+        Assert.Equal(1000, received.Sum(b => b.Updates.Length));
+        Assert.All(received, b => Assert.True(b.Updates.Length <= LiveQuotePublisher.MaxBatchUpdates));
+    }
+
+    [Fact]
+    public void A_full_batch_of_long_symbols_fits_one_buffer_of_the_streams_cache()
+    {
+        var serializer = _cluster.Silos[0].ServiceProvider.GetRequiredService<Serializer>();
+        var now = DateTimeOffset.UtcNow;
+        var batch = new LiveQuoteBatch([.. Enumerable.Range(0, LiveQuotePublisher.MaxBatchUpdates).Select(i => new QuoteUpdate(
+            new Quote($"LONGSYMBOL{i:D3}.WS", 12345.6789 + i, 12345.9876 + i, 1_000_000 + i, 2_000_000 + i, 12345.5 + i, now, now, QuoteSources.Alpaca),
+            now.UtcTicks + i))]);
+
+        var bytes = serializer.SerializeToArray(batch).Length;
+        Assert.True(bytes * 2 <= WaitingMemoryAdapterFactory.CacheBufferBytes,
+            $"a batch of {LiveQuotePublisher.MaxBatchUpdates} updates is {bytes} bytes, against buffers of {WaitingMemoryAdapterFactory.CacheBufferBytes}");
+    }
+
+    [Fact]
+    public void The_stream_queues_carry_the_same_number_of_live_partitions_each()
+    {
+        // The silo's own mapper, as its pulling agents and producers use it.
+        var mapper = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider).GetStreamQueueMapper();
+        var perQueue = Enumerable.Range(0, QuoteStreams.LivePartitions).GroupBy(p => mapper.GetQueueForStream(QuoteStreams.Live(p))).ToList();
+
+        Assert.Equal(mapper.GetAllQueues().Count(), perQueue.Count);
+        Assert.All(perQueue, q => Assert.Equal(QuoteStreams.LivePartitions / perQueue.Count, q.Count()));
     }
 
     [Fact]
     public async Task A_batch_that_cannot_be_published_fails_every_publish_in_it()
     {
         var symbols = SymbolsOfPartition(1, 10);
-        var publisher = _cluster.Silos[0].ServiceProvider.GetRequiredService<LiveQuotePublisher>();
+        var received = await WatchAsync(1);
 
-        _fault.Failing = true;
-        var published = symbols.Select(s => publisher.PublishAsync(Update(s, 1))).ToList();
+        // One enqueue refused: published together, the ten updates are one batch, and all ten fail with it.
+        _fault.FailNext(1);
+        var published = symbols.Select(s => Publisher.PublishAsync(Update(s, 1))).ToList();
         foreach (var publish in published) await Assert.ThrowsAnyAsync<Exception>(() => publish);
 
-        _fault.Failing = false;
-        var received = await WatchAsync(1);
-        await Task.WhenAll(symbols.Select(s => publisher.PublishAsync(Update(s, 2))));
+        await Task.WhenAll(symbols.Select(s => Publisher.PublishAsync(Update(s, 2))));
         await Eventually.Until(() => received.Sum(b => b.Updates.Length) >= symbols.Count, Wait, "the updates after the fault");
         Assert.All(received.SelectMany(b => b.Updates), u => Assert.Equal(2, u.Version));
     }
 
     [Fact]
-    public async Task A_quote_whose_publish_failed_is_published_when_ingest_delivers_it_again()
+    public async Task A_quote_whose_publish_failed_is_published_and_sent_to_storage_when_ingest_delivers_it_again()
     {
         // The ingest pump retries a delivery that failed with the same quote, which the grain already holds: taken for a
         // redelivery it was not published again, and the live streams never carried it.
@@ -85,15 +149,16 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
 
-        _fault.Failing = true;
+        _fault.FailNext(1);
         await Assert.ThrowsAnyAsync<Exception>(() => grain.ApplyAsync(quote, 1));
-        _fault.Failing = false;
+        Assert.Equal(0, (await grain.GetWriteStatsAsync()).WritesSent);
 
         await grain.ApplyAsync(quote, 1);
         var held = await grain.GetLatestAsync();
         await Eventually.Until(() => received.SelectMany(b => b.Updates).Any(u => u.Quote.Symbol == symbol), Wait,
             "the retried quote on the live stream");
         Assert.Equal(held!.Version, received.SelectMany(b => b.Updates).Single(u => u.Quote.Symbol == symbol).Version);
+        Assert.Equal(1, (await grain.GetWriteStatsAsync()).WritesSent);
     }
 
     private static QuoteUpdate Update(string symbol, long version)
@@ -104,7 +169,7 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
 
     /// <summary>Test symbols no feed sends, all carried by one live partition.</summary>
     private static List<string> SymbolsOfPartition(int partition, int count) =>
-        [.. Enumerable.Range(0, 10_000).Select(i => $"LQP{i}").Where(s => QuoteStreams.LivePartition(s) == partition).Take(count)];
+        [.. Enumerable.Range(0, 100_000).Select(i => $"LQP{i}").Where(s => QuoteStreams.LivePartition(s) == partition).Take(count)];
 
     private async Task<ConcurrentQueue<LiveQuoteBatch>> WatchAsync(int partition)
     {
@@ -118,15 +183,23 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         return received;
     }
 
-    /// <summary>While failing, every event enqueued into the memory streams' queues is refused, as by a queue whose silo is gone.</summary>
+    /// <summary>Refuses the next events enqueued into the memory streams' queues, as a queue whose silo is gone does.</summary>
     private sealed class EnqueueFault : IIncomingGrainCallFilter
     {
-        public volatile bool Failing;
+        private int _refuse;
 
-        public Task Invoke(IIncomingGrainCallContext context) =>
-            Failing && context.InterfaceMethod?.DeclaringType == typeof(IMemoryStreamQueueGrain)
+        public void FailNext(int enqueues) => Interlocked.Exchange(ref _refuse, enqueues);
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.InterfaceMethod?.DeclaringType == typeof(IMemoryStreamQueueGrain)
                 && context.InterfaceMethod.Name == nameof(IMemoryStreamQueueGrain.Enqueue)
-                ? throw new InvalidOperationException("The stream queue is unreachable (injected).")
-                : context.Invoke();
+                && Interlocked.Decrement(ref _refuse) >= 0)
+            {
+                throw new InvalidOperationException("The stream queue is unreachable (injected).");
+            }
+
+            return context.Invoke();
+        }
     }
 }

@@ -6,8 +6,8 @@ using QuoteCluster.Streams;
 namespace QuoteCluster.Tests.Support;
 
 /// <summary>
-/// A stream consumer inside the cluster, placed where a test wants it, that remembers what it received of the symbols it
-/// watches: an event counts each of their updates.
+/// A stream consumer inside the cluster, placed where a test wants it, that remembers the updates it received of the
+/// symbols it watches.
 /// </summary>
 public interface ILiveQuoteProbeGrain : IGrainWithStringKey
 {
@@ -15,13 +15,13 @@ public interface ILiveQuoteProbeGrain : IGrainWithStringKey
 
     Task<Dictionary<string, long>> GetVersionsAsync();
 
-    Task<int> GetEventCountAsync();
+    Task<int> GetUpdateCountAsync();
 }
 
 public sealed class LiveQuoteProbeGrain(ILocalSiloDetails silo) : Grain, ILiveQuoteProbeGrain
 {
     private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
-    private int _events;
+    private int _updates;
 
     public async Task<string> WatchAsync(IReadOnlyList<string> symbols)
     {
@@ -33,7 +33,7 @@ public sealed class LiveQuoteProbeGrain(ILocalSiloDetails silo) : Grain, ILiveQu
             {
                 foreach (var update in batch.Updates.Where(u => watched.Contains(u.Quote.Symbol)))
                 {
-                    _events++;
+                    _updates++;
                     _versions[update.Quote.Symbol] = Math.Max(_versions.GetValueOrDefault(update.Quote.Symbol), update.Version);
                 }
 
@@ -46,5 +46,5 @@ public sealed class LiveQuoteProbeGrain(ILocalSiloDetails silo) : Grain, ILiveQu
 
     public Task<Dictionary<string, long>> GetVersionsAsync() => Task.FromResult(new Dictionary<string, long>(_versions));
 
-    public Task<int> GetEventCountAsync() => Task.FromResult(_events);
+    public Task<int> GetUpdateCountAsync() => Task.FromResult(_updates);
 }
