@@ -114,9 +114,10 @@ public sealed partial class QuoteSubscriptionHub
             }
             catch (Exception e)
             {
-                _broken = true;
+                // A subscription still in place may still deliver: the next silence found re-makes it. Without one
+                // the partition delivers nothing, and every pass tries again.
+                if (_handle is null) _broken = true;
                 Log.LiveSubscriptionFailed(hub._logger, e, Name);
-                if (e is OperationCanceledException) throw;
                 return false;
             }
 

@@ -118,7 +118,7 @@ public sealed record QuoteClusterOptions
     /// <remarks>
     /// Each pass sends up to this many calls at once, and the last of them waits behind the rest: measured on 2 cores
     /// (BENCHMARKS.md, the whole market), 300 against 1,000 gave the whole market p99 78-86 ms against 132-134 ms at
-    /// about the same call rate, and 1,000 busy symbols 18-21 ms against 25-32 ms.
+    /// about the same call rate.
     /// </remarks>
     public int IngestMaxInFlight { get; init; } = 300;
     public int WriterPartitions { get; init; } = 4;

@@ -66,10 +66,6 @@ public sealed class SymbolGrain(
         _throttle = new WriteThrottle(options.PerSymbolMinInterval);
         _latest = state.State.Latest;
         _storedVersion = state.State.StoredVersion;
-
-        // Taken as published: the activation before this one published it, or it comes back to the gateways from this
-        // grain when they heal.
-        _publishedVersion = _latest?.Version ?? 0;
         return Task.CompletedTask;
     }
 
@@ -112,12 +108,14 @@ public sealed class SymbolGrain(
             {
                 // The pump delivers a quote again when its call failed, and the call fails when the publish did: the
                 // grain then holds a version the live streams never carried, nor storage was sent.
+                // So does a grain that came back from storage after its silo died: whether its predecessor published
+                // this version is not known, and gateways drop what they already hold.
                 if (held.Version > _publishedVersion)
                 {
                     await PublishLatestAsync();
 
-                    // Unless a trailing write has sent it meanwhile.
-                    if (held.Version > _sentVersion) await ScheduleWriteAsync();
+                    // Unless it was sent (a trailing write, or this grain's predecessor) or stored meanwhile.
+                    if (held.Version > Math.Max(_sentVersion, _storedVersion)) await ScheduleWriteAsync();
                 }
 
                 return;

@@ -128,10 +128,10 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         var symbols = SymbolsOfPartition(1, 10);
         var received = await WatchAsync(1);
 
-        // One enqueue refused: published together, the ten updates are one batch, and all ten fail with it.
-        _fault.FailNext(1);
+        _fault.Failing = true;
         var published = symbols.Select(s => Publisher.PublishAsync(Update(s, 1))).ToList();
         foreach (var publish in published) await Assert.ThrowsAnyAsync<Exception>(() => publish);
+        _fault.Failing = false;
 
         await Task.WhenAll(symbols.Select(s => Publisher.PublishAsync(Update(s, 2))));
         await Eventually.Until(() => received.Sum(b => b.Updates.Length) >= symbols.Count, Wait, "the updates after the fault");
@@ -149,8 +149,9 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
 
-        _fault.FailNext(1);
+        _fault.Failing = true;
         await Assert.ThrowsAnyAsync<Exception>(() => grain.ApplyAsync(quote, 1));
+        _fault.Failing = false;
         Assert.Equal(0, (await grain.GetWriteStatsAsync()).WritesSent);
 
         await grain.ApplyAsync(quote, 1);
@@ -183,23 +184,15 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         return received;
     }
 
-    /// <summary>Refuses the next events enqueued into the memory streams' queues, as a queue whose silo is gone does.</summary>
+    /// <summary>While failing, every event enqueued into the memory streams' queues is refused, as by a queue whose silo is gone.</summary>
     private sealed class EnqueueFault : IIncomingGrainCallFilter
     {
-        private int _refuse;
+        public volatile bool Failing;
 
-        public void FailNext(int enqueues) => Interlocked.Exchange(ref _refuse, enqueues);
-
-        public Task Invoke(IIncomingGrainCallContext context)
-        {
-            if (context.InterfaceMethod?.DeclaringType == typeof(IMemoryStreamQueueGrain)
+        public Task Invoke(IIncomingGrainCallContext context) =>
+            Failing && context.InterfaceMethod?.DeclaringType == typeof(IMemoryStreamQueueGrain)
                 && context.InterfaceMethod.Name == nameof(IMemoryStreamQueueGrain.Enqueue)
-                && Interlocked.Decrement(ref _refuse) >= 0)
-            {
-                throw new InvalidOperationException("The stream queue is unreachable (injected).");
-            }
-
-            return context.Invoke();
-        }
+                ? throw new InvalidOperationException("The stream queue is unreachable (injected).")
+                : context.Invoke();
     }
 }
