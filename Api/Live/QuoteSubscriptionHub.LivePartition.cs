@@ -71,9 +71,10 @@ public sealed partial class QuoteSubscriptionHub
             }
         }
 
-        public async Task UnsubscribeAsync()
+        public Task UnsubscribeAsync() => UnsubscribeAsync(Interlocked.Exchange(ref _handle, null));
+
+        private static async Task UnsubscribeAsync(StreamSubscriptionHandle<LiveQuoteBatch>? handle)
         {
-            var handle = Interlocked.Exchange(ref _handle, null);
             if (handle is not null)
             {
                 await handle.UnsubscribeAsync().WaitAsync(CallTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -123,12 +124,7 @@ public sealed partial class QuoteSubscriptionHub
 
             Interlocked.Exchange(ref _current, attempt);
             _broken = false;
-            var replaced = Interlocked.Exchange(ref _handle, made);
-            if (replaced is not null)
-            {
-                await replaced.UnsubscribeAsync().WaitAsync(CallTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
+            await UnsubscribeAsync(Interlocked.Exchange(ref _handle, made));
             return true;
         }
 

@@ -61,12 +61,6 @@ public static class QuoteStreams
         })];
     }
 
-    // Every live update is hashed on its way out: on the stack, not an array per update.
-    private static int Partition(string symbol, int partitions)
-    {
-        var most = Encoding.UTF8.GetMaxByteCount(symbol.Length);
-        Span<byte> utf8 = most <= 256 ? stackalloc byte[most] : new byte[most];
-        var length = Encoding.UTF8.GetBytes(symbol, utf8);
-        return (int)(XxHash32.HashToUInt32(utf8[..length]) % (uint)partitions);
-    }
+    private static int Partition(string symbol, int partitions) =>
+        (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(symbol)) % (uint)partitions);
 }

@@ -348,8 +348,8 @@ public sealed class IngestGrain(
     /// <returns>How many calls failed.</returns>
     private async Task<int> CallEverySymbolAsync(Func<ISymbolGrain, Task> call, string round, int atOnce)
     {
-        using var places = new SemaphoreSlim(Math.Min(atOnce, Math.Max(1, Symbols.Count)));
         var symbols = Symbols.ToList();
+        using var places = new SemaphoreSlim(Math.Min(atOnce, Math.Max(1, symbols.Count)));
         var failed = await Task.WhenAll(symbols.Select(async Task<Exception?> (s) =>
         {
             await places.WaitAsync();

@@ -24,9 +24,8 @@ public sealed class LiveQuotePublisher(IServiceProvider services)
             .Select(p => new Partition(provider.GetStream<LiveQuoteBatch>(QuoteStreams.Live(p))))];
     });
 
-    /// <summary>Completes when the batch that carries <paramref name="update"/> is in its stream.</summary>
-    public Task PublishAsync(QuoteUpdate update) =>
-        _partitions.Value[QuoteStreams.LivePartition(update.Quote.Symbol)].PublishAsync(update);
+    /// <summary>The live partition that carries <paramref name="symbol"/>'s updates: a grain finds it once, when it activates.</summary>
+    public Partition PartitionOf(string symbol) => _partitions.Value[QuoteStreams.LivePartition(symbol)];
 
     /// <summary>The most updates one stream event carries.</summary>
     /// <remarks>
@@ -36,7 +35,7 @@ public sealed class LiveQuotePublisher(IServiceProvider services)
     /// </remarks>
     public const int MaxBatchUpdates = 128;
 
-    private sealed class Partition(IAsyncStream<LiveQuoteBatch> stream)
+    public sealed class Partition(IAsyncStream<LiveQuoteBatch> stream)
     {
         private readonly Lock _gate = new();
 
@@ -45,6 +44,7 @@ public sealed class LiveQuotePublisher(IServiceProvider services)
         private Batch? _last;
         private bool _publishing;
 
+        /// <summary>Completes when the batch that carries <paramref name="update"/> is in its stream.</summary>
         public Task PublishAsync(QuoteUpdate update)
         {
             Task published;

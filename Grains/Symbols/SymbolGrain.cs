@@ -38,6 +38,7 @@ public sealed class SymbolGrain(
 {
     private string _symbol = "";
     private IAsyncStream<QuoteUpdate> _writes = null!;
+    private LiveQuotePublisher.Partition _live = null!;
     private WriteThrottle _throttle = null!;
     private ITimer? _trailingWrite;
     private QuoteUpdate? _latest;
@@ -63,6 +64,7 @@ public sealed class SymbolGrain(
 
         var streams = this.GetStreamProvider(QuoteStreams.Provider);
         _writes = streams.GetStream<QuoteUpdate>(QuoteStreams.Writes(QuoteStreams.WriterPartition(_symbol, options.WriterPartitions)));
+        _live = live.PartitionOf(_symbol);
         _throttle = new WriteThrottle(options.PerSymbolMinInterval);
         _latest = state.State.Latest;
         _storedVersion = state.State.StoredVersion;
@@ -214,7 +216,7 @@ public sealed class SymbolGrain(
     private async Task PublishLatestAsync()
     {
         var publishing = _latest!;
-        await live.PublishAsync(publishing);
+        await _live.PublishAsync(publishing);
         _publishedVersion = publishing.Version;
     }
 

@@ -45,7 +45,7 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         var published = new List<Task>();
         for (var version = 1; version <= 5; version++)
         {
-            published.AddRange(symbols.Select(s => Publisher.PublishAsync(Update(s, version))));
+            published.AddRange(symbols.Select(s => Publisher.PartitionOf(s).PublishAsync(Update(s, version))));
         }
 
         await Task.WhenAll(published);
@@ -90,7 +90,7 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         var symbols = SymbolsOfPartition(4, 500);
         var received = await WatchAsync(4);
 
-        await Task.WhenAll(symbols.SelectMany(s => new[] { Update(s, 1), Update(s, 2) }).Select(Publisher.PublishAsync));
+        await Task.WhenAll(symbols.SelectMany(s => new[] { Update(s, 1), Update(s, 2) }).Select(u => Publisher.PartitionOf(u.Quote.Symbol).PublishAsync(u)));
         await Eventually.Until(() => received.Sum(b => b.Updates.Length) >= 1000, Wait, "the 1,000 updates at the consumer");
 
         Assert.Equal(1000, received.Sum(b => b.Updates.Length));
@@ -129,11 +129,11 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         var received = await WatchAsync(1);
 
         _fault.Failing = true;
-        var published = symbols.Select(s => Publisher.PublishAsync(Update(s, 1))).ToList();
+        var published = symbols.Select(s => Publisher.PartitionOf(s).PublishAsync(Update(s, 1))).ToList();
         foreach (var publish in published) await Assert.ThrowsAnyAsync<Exception>(() => publish);
         _fault.Failing = false;
 
-        await Task.WhenAll(symbols.Select(s => Publisher.PublishAsync(Update(s, 2))));
+        await Task.WhenAll(symbols.Select(s => Publisher.PartitionOf(s).PublishAsync(Update(s, 2))));
         await Eventually.Until(() => received.Sum(b => b.Updates.Length) >= symbols.Count, Wait, "the updates after the fault");
         Assert.All(received.SelectMany(b => b.Updates), u => Assert.Equal(2, u.Version));
     }
