@@ -162,6 +162,59 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         Assert.Equal(1, (await grain.GetWriteStatsAsync()).WritesSent);
     }
 
+    [Fact]
+    public async Task A_quote_whose_publish_failed_but_whose_write_went_is_published_again_without_a_second_write()
+    {
+        // Ingest's sweep sends an unconfirmed quote to storage whether or not it was published; the retried delivery
+        // must then publish it, and not send storage the same version again.
+        var symbol = SymbolsOfPartition(5, 1)[0];
+        var received = await WatchAsync(5);
+        var grain = _cluster.Client.GetGrain<ISymbolGrain>(symbol);
+        var now = DateTimeOffset.UtcNow;
+        var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
+
+        _fault.Failing = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.ApplyAsync(quote, 1));
+        _fault.Failing = false;
+        await grain.EnsureStoredAsync();
+        var held = (await grain.GetLatestAsync())!;
+        await Eventually.Until(async () => await grain.GetWriteStatsAsync(), s => s.StoredVersion == held.Version, Wait,
+            "the swept write confirmed");
+
+        await grain.ApplyAsync(quote, 1);
+        await Eventually.Until(() => received.SelectMany(b => b.Updates).Any(u => u.Quote.Symbol == symbol), Wait,
+            "the retried quote on the live stream");
+
+        // Longer than PER_SYMBOL_MIN_INTERVAL_MS, so a trailing write would have gone by now.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(held.Version, received.SelectMany(b => b.Updates).Single(u => u.Quote.Symbol == symbol).Version);
+        Assert.Equal(1, (await grain.GetWriteStatsAsync()).WritesSent);
+    }
+
+    [Fact]
+    public async Task A_grain_back_from_storage_publishes_its_quote_when_ingest_delivers_it_again()
+    {
+        // Whether the activation that died published its last quote is not known: ingest re-delivers every symbol's
+        // last quote when a silo dies, and the grain that comes back must put it on the live stream, not take it for a
+        // quote it already published.
+        var symbol = SymbolsOfPartition(6, 1)[0];
+        var grain = _cluster.Client.GetGrain<ISymbolGrain>(symbol);
+        var now = DateTimeOffset.UtcNow;
+        var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
+        await grain.ApplyAsync(quote, 1);
+        var held = (await grain.GetLatestAsync())!;
+
+        await grain.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Eventually.Until(async () => await grain.GetWriteStatsAsync(), s => s.WritesSent == 0, Wait, "a new activation of the grain");
+        Assert.Equal(held, await grain.GetLatestAsync());
+        var received = await WatchAsync(6);
+
+        await grain.ApplyAsync(quote, 1);
+        await Eventually.Until(() => received.SelectMany(b => b.Updates).Any(u => u.Quote.Symbol == symbol), Wait,
+            "the re-delivered quote on the live stream");
+        Assert.Equal(held.Version, received.SelectMany(b => b.Updates).Single(u => u.Quote.Symbol == symbol).Version);
+    }
+
     private static QuoteUpdate Update(string symbol, long version)
     {
         var now = DateTimeOffset.UtcNow;
