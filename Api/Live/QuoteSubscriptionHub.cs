@@ -322,6 +322,7 @@ public sealed partial class QuoteSubscriptionHub(
         private long _everySymbolJoinedUpTo;
         private long _lastReadAt;
         private int _bridging;
+        private volatile bool _baselineMissing;
         private volatile bool _bridgeOnSuspicion;
         private volatile bool _suspicionCleared;
 
@@ -444,11 +445,14 @@ public sealed partial class QuoteSubscriptionHub(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                // A first listener's read that failed leaves no baseline: the next check's read then sets it instead of
+                // comparing with none, which would take a quiet symbol that has a quote for a silent one.
+                if (force) _baselineMissing = true;
                 Log.LiveSubscriptionFailed(hub._logger, e, symbol);
                 return;
             }
 
-            if (_partition.Broken || (!force && await IsSilentAsync(snapshot, deliveries, cancellationToken)))
+            if (_partition.Broken || (!force && !_baselineMissing && await IsSilentAsync(snapshot, deliveries, cancellationToken)))
             {
                 if (await _partition.ResubscribeAsync(partitionAttempts, cancellationToken))
                 {
@@ -460,6 +464,7 @@ public sealed partial class QuoteSubscriptionHub(
 
             if (!force)
             {
+                _baselineMissing = false;
                 _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
                 if (snapshot is not null) _grainVersionAtLastCheck = snapshot.Version;
                 Interlocked.Exchange(ref _partitionAttemptsAtLastCheck, _partition.Attempts);
@@ -468,6 +473,7 @@ public sealed partial class QuoteSubscriptionHub(
             {
                 // A first listener's snapshot: the first check then compares the grain with it, or a quiet symbol that
                 // has a quote would be taken for a silent one and re-make its partition.
+                _baselineMissing = false;
                 _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, snapshot.Version);
             }
 
