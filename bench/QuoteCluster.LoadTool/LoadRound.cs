@@ -34,9 +34,17 @@ internal static class LoadRound
         for (var waited = Stopwatch.StartNew(); load.Messages == 0 && waited.Elapsed < TimeSpan.FromSeconds(30);) await Task.Delay(50);
         load.ResetLatency();
         var startMessages = load.Messages;
+        var serverStart = server.ProcessorTime;
+        var ownStart = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var perSecond = (load.Messages - startMessages) / clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var perSecond = (load.Messages - startMessages) / elapsed;
+
+        // The cores each side used over the window: on two shared cores, what the server spends beyond the floor is
+        // taken from the clients too, so it shows in both sides' latency.
+        var serverCores = (server.ProcessorTime - serverStart).TotalSeconds / elapsed;
+        var ownCores = (Process.GetCurrentProcess().TotalProcessorTime - ownStart).TotalSeconds / elapsed;
         var (p50, p99, samples) = load.Latency();
         var loaded = server.ResidentBytes;
         await stop.CancelAsync();
@@ -44,7 +52,7 @@ internal static class LoadRound
         var failed = running.Where(t => t.IsFaulted).ToList();
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"load, {name}: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbols.Split(',').Length} symbols: {perSecond:N0} client messages/s over {seconds:0.#} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), server RSS {loaded / 1e6:F0} MB, {failed.Count} clients failed"));
+            $"load, {name}: {clients:N0} clients ({clients / 2:N0} SSE + {clients - clients / 2:N0} WebSocket) × {symbols.Split(',').Length} symbols: {perSecond:N0} client messages/s over {seconds:0.#} s, latency p50 {p50:F1} ms / p99 {p99:F1} ms ({samples:N0} samples), server {serverCores:F2} cores, clients {ownCores:F2} cores, server RSS {loaded / 1e6:F0} MB, {failed.Count} clients failed"));
         await Task.Delay(TimeSpan.FromSeconds(smoke ? 0.5 : 2));
         return new LoadResult(perSecond, p50, p99, failed.Count, failed.FirstOrDefault()?.Exception!.GetBaseException().Message);
     }

@@ -21,6 +21,16 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
         }
     }
 
+    /// <summary>Processor time the server process has used, all its threads together.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Threads of the server process.</summary>
     public int Threads
     {
