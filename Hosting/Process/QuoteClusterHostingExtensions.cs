@@ -51,6 +51,7 @@ public static class QuoteClusterHostingExtensions
             .AddView(instrument => new MetricStreamConfiguration { CardinalityLimit = SeriesLimit(instrument) })
             .AddPrometheusExporter());
         builder.Services.AddHostedService<StartupGarbageRelease>();
+        if (GlibcMalloc.CanTrim) builder.Services.AddHostedService<NativeHeapTrim>();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);

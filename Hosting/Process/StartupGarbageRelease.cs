@@ -23,7 +23,7 @@ internal sealed class StartupGarbageRelease(IHostApplicationLifetime lifetime,
     {
         try
         {
-            await WhenStartedAsync(stoppingToken);
+            await lifetime.WhenStartedAsync(stoppingToken);
             await Task.Delay(Delay, time, stoppingToken);
         }
         catch (OperationCanceledException)
@@ -32,12 +32,5 @@ internal sealed class StartupGarbageRelease(IHostApplicationLifetime lifetime,
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-    }
-
-    private Task WhenStartedAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        return started.Task.WaitAsync(stoppingToken);
     }
 }
