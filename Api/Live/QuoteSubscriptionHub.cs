@@ -426,6 +426,7 @@ public sealed partial class QuoteSubscriptionHub(
             _streamDeliveriesAtLastCheck = deliveries;
             _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, Interlocked.Read(ref _lastStreamVersion));
             Interlocked.Exchange(ref _partitionAttemptsAtLastCheck, _partition.Attempts);
+            _baselineMissing = false;
             return true;
         }
 
@@ -464,7 +465,6 @@ public sealed partial class QuoteSubscriptionHub(
 
             if (!force)
             {
-                _baselineMissing = false;
                 _streamDeliveriesAtLastCheck = Interlocked.Read(ref _streamDeliveries);
                 if (snapshot is not null) _grainVersionAtLastCheck = snapshot.Version;
                 Interlocked.Exchange(ref _partitionAttemptsAtLastCheck, _partition.Attempts);
@@ -473,9 +473,11 @@ public sealed partial class QuoteSubscriptionHub(
             {
                 // A first listener's snapshot: the first check then compares the grain with it, or a quiet symbol that
                 // has a quote would be taken for a silent one and re-make its partition.
-                _baselineMissing = false;
                 _grainVersionAtLastCheck = Math.Max(_grainVersionAtLastCheck, snapshot.Version);
             }
+
+            // Any read that answered is a baseline, an empty grain's too.
+            _baselineMissing = false;
 
             if (snapshot is not null)
             {
