@@ -9,11 +9,11 @@ namespace QuoteCluster.Hosting;
 /// <see cref="Period"/>.
 /// </summary>
 /// <remarks>
-/// glibc keeps what the runtime's native side frees (the JIT's working memory, above all, as methods are compiled and
-/// recompiled) in its malloc arenas, one per thread that allocated, and returns little of it by itself: an idle embedded
-/// default held 13 MB in them at 30 s and 17 MB ten minutes later, of which one trim gave back 12
-/// (docs/operations.md, Memory). A trim walks the arenas and releases their free pages; it takes a few milliseconds,
-/// and memory the process needs again is faulted back in.
+/// glibc keeps what the runtime's native side frees (likeliest the JIT's working memory, as methods are compiled and
+/// recompiled) in its malloc arenas, which threads share, up to eight per core, and returns little of it by itself: an
+/// idle embedded default held 13 MB in them at 30 s and 17 MB ten minutes later, of which one trim gave back 12
+/// (docs/operations.md, Memory). A trim walks the arenas and releases their free pages; memory the process needs again
+/// is faulted back in.
 /// </remarks>
 internal sealed class NativeHeapTrim(IHostApplicationLifetime lifetime,
     [FromKeyedServices(QuoteClusterTime.Key)] TimeProvider time) : BackgroundService
