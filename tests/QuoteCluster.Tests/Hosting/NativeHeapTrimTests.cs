@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using QuoteCluster.Hosting;
@@ -81,6 +82,16 @@ public sealed class NativeHeapTrimTests
         }
 
         await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public void Every_QuoteCluster_process_trims()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection([new("MARKET_FEED", "simulated")]);
+        builder.AddQuoteClusterBasics("test");
+
+        Assert.Contains(builder.Services, s => s.ServiceType == typeof(IHostedService) && s.ImplementationType == typeof(NativeHeapTrim));
     }
 
     /// <summary>The mappings of <c>/proc/self/smaps</c> that hold any of <paramref name="addresses"/>.</summary>
