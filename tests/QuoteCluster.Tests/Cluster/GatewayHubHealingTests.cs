@@ -21,7 +21,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     private readonly ConsumerDeliveryDelay _consumerDelay = new();
-    private readonly FailingGrainRead _failingRead = new();
+    private readonly SymbolCallFault _failingRead = new();
     private QuoteClusterOptions _options = null!;
     private InProcessTestCluster _cluster = null!;
 
@@ -146,8 +146,10 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
             .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
         using var hub = NewHub();
         var listener = new CountingListener();
-        _failingRead.FailNextReadOf(symbol);
+        _failingRead.FailReads(symbol);
         await using var registration = await hub.SubscribeAsync(symbol, listener);
+        _failingRead.Heal();
+        Assert.Equal(1, _failingRead.Refused);
         Assert.Equal(0, listener.Count(symbol));
 
         await hub.ResyncAllAsync();
@@ -163,8 +165,10 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         // baseline a failed first read left missing.
         using var hub = NewHub();
         var listener = new CountingListener();
-        _failingRead.FailNextReadOf(Symbols[1]);
+        _failingRead.FailReads(Symbols[1]);
         await using var registration = await hub.SubscribeAsync(Symbols[1], listener);
+        _failingRead.Heal();
+        Assert.Equal(1, _failingRead.Refused);
         await Eventually.Until(() => listener.Count(Symbols[1]) > 50, Wait, "updates to flow");
 
         await SilenceThenHealAsync(hub, Symbols[1], listener, lateByMs: 0);
@@ -264,24 +268,4 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
 
     private QuoteSubscriptionHub NewHub() =>
         new(_cluster.Client, _options, TimeProvider.System, NullLogger<QuoteSubscriptionHub>.Instance);
-
-    /// <summary>Fails the next read of one symbol's latest quote, as a call to a grain whose silo is gone fails.</summary>
-    private sealed class FailingGrainRead : IIncomingGrainCallFilter
-    {
-        private string? _symbol;
-
-        public void FailNextReadOf(string symbol) => Volatile.Write(ref _symbol, symbol);
-
-        public Task Invoke(IIncomingGrainCallContext context)
-        {
-            if (context.InterfaceMethod?.Name == nameof(QuoteCluster.Symbols.ISymbolGrain.GetLatestAsync)
-                && Volatile.Read(ref _symbol) is { } symbol && context.TargetId.Key.ToString() == symbol
-                && Interlocked.CompareExchange(ref _symbol, null, symbol) == symbol)
-            {
-                throw new InvalidOperationException($"The read of {symbol} failed (injected).");
-            }
-
-            return context.Invoke();
-        }
-    }
 }

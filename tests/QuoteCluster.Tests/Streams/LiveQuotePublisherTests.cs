@@ -143,15 +143,7 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
     {
         // The ingest pump retries a delivery that failed with the same quote, which the grain already holds: taken for a
         // redelivery it was not published again, and the live streams never carried it.
-        var symbol = SymbolsOfPartition(2, 1)[0];
-        var received = await WatchAsync(2);
-        var grain = _cluster.Client.GetGrain<ISymbolGrain>(symbol);
-        var now = DateTimeOffset.UtcNow;
-        var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
-
-        _fault.Failing = true;
-        await Assert.ThrowsAnyAsync<Exception>(() => grain.ApplyAsync(quote, 1));
-        _fault.Failing = false;
+        var (symbol, grain, quote, received) = await ApplyWhilePublishingFailsAsync(partition: 2);
         Assert.Equal(0, (await grain.GetWriteStatsAsync()).WritesSent);
 
         await grain.ApplyAsync(quote, 1);
@@ -167,15 +159,7 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
     {
         // Ingest's sweep sends an unconfirmed quote to storage whether or not it was published; the retried delivery
         // must then publish it, and not send storage the same version again.
-        var symbol = SymbolsOfPartition(5, 1)[0];
-        var received = await WatchAsync(5);
-        var grain = _cluster.Client.GetGrain<ISymbolGrain>(symbol);
-        var now = DateTimeOffset.UtcNow;
-        var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
-
-        _fault.Failing = true;
-        await Assert.ThrowsAnyAsync<Exception>(() => grain.ApplyAsync(quote, 1));
-        _fault.Failing = false;
+        var (symbol, grain, quote, received) = await ApplyWhilePublishingFailsAsync(partition: 5);
         await grain.EnsureStoredAsync();
         var held = (await grain.GetLatestAsync())!;
         await Eventually.Until(async () => await grain.GetWriteStatsAsync(), s => s.StoredVersion == held.Version, Wait,
@@ -213,6 +197,24 @@ public sealed class LiveQuotePublisherTests : IAsyncLifetime
         await Eventually.Until(() => received.SelectMany(b => b.Updates).Any(u => u.Quote.Symbol == symbol), Wait,
             "the re-delivered quote on the live stream");
         Assert.Equal(held.Version, received.SelectMany(b => b.Updates).Single(u => u.Quote.Symbol == symbol).Version);
+    }
+
+    /// <summary>
+    /// A quote of a symbol of <paramref name="partition"/>, applied while the live stream refuses it: the grain holds it
+    /// and the stream has not carried it. <c>Received</c> watches the partition from before.
+    /// </summary>
+    private async Task<(string Symbol, ISymbolGrain Grain, Quote Quote, ConcurrentQueue<LiveQuoteBatch> Received)> ApplyWhilePublishingFailsAsync(int partition)
+    {
+        var symbol = SymbolsOfPartition(partition, 1)[0];
+        var received = await WatchAsync(partition);
+        var grain = _cluster.Client.GetGrain<ISymbolGrain>(symbol);
+        var now = DateTimeOffset.UtcNow;
+        var quote = new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated);
+
+        _fault.Failing = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.ApplyAsync(quote, 1));
+        _fault.Failing = false;
+        return (symbol, grain, quote, received);
     }
 
     private static QuoteUpdate Update(string symbol, long version)

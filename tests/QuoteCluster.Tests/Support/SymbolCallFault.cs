@@ -5,7 +5,7 @@ namespace QuoteCluster.Tests.Support;
 /// <summary>
 /// While switched on, calls of one SymbolGrain method to the named grains fail before reaching them, as calls to a grain
 /// on a dying silo do: asking for a pending write's flush, the writer's confirmation of a write, or the ingest pump's
-/// delivery of a quote. Nothing else is touched.
+/// delivery of a quote, or a gateway's read of its latest quote. Nothing else is touched.
 /// </summary>
 public sealed class SymbolCallFault : IIncomingGrainCallFilter
 {
@@ -22,6 +22,9 @@ public sealed class SymbolCallFault : IIncomingGrainCallFilter
 
     /// <summary>Fails the ingest pump's deliveries of quotes to the grains.</summary>
     public void FailApplies(params string[] symbols) => _fault = new(nameof(ISymbolGrain.ApplyAsync), symbols);
+
+    /// <summary>Fails the reads of the grains' latest quotes, as a gateway's healing makes them.</summary>
+    public void FailReads(params string[] symbols) => _fault = new(nameof(ISymbolGrain.GetLatestAsync), symbols);
 
     public void Heal() => _fault = new("", []);
 
