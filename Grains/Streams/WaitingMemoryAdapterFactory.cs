@@ -4,12 +4,14 @@ using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
+using QuoteCluster.Logging;
 
 namespace QuoteCluster.Streams;
 
 /// <summary>
 /// Orleans' memory stream adapter, whose receivers answer a read cancelled by its stopping pulling agent with no
-/// events instead of an error, and whose caches hold events in buffers of <see cref="CacheBufferBytes"/>.
+/// events instead of an error, and whose caches hold events in buffers of <see cref="CacheBufferBytes"/> and record
+/// them in blocks of <see cref="CachedMessageBlockSize.EntriesPerBlock"/>.
 /// </summary>
 /// <remarks>
 /// A read of a <see cref="WaitingStreamQueueGrain"/> is nearly always waiting, so an agent that stops (at every shutdown
@@ -82,11 +84,11 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
     // The base's method is public but not virtual: a caller holding this class must get the small buffers too.
     public new IQueueCache CreateQueueCache(QueueId queueId) => ((IQueueAdapterCache)this).CreateQueueCache(queueId);
 
-    // Orleans' cache as the base builds it, over buffers of CacheBufferBytes.
+    // Orleans' cache as the base builds it, over buffers of CacheBufferBytes, with small blocks.
     IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)
     {
         var (buffers, poolId) = _cacheBuffers.Value;
-        return new MemoryPooledCache<DefaultMemoryMessageBodySerializer>(
+        var cache = new MemoryPooledCache<DefaultMemoryMessageBodySerializer>(
             buffers,
             new TimePurgePredicate(_cacheOptions.DataMinTimeInCache, _cacheOptions.DataMaxAgeInCache),
             _loggerFactory.CreateLogger($"{typeof(MemoryPooledCache<DefaultMemoryMessageBodySerializer>).FullName}.{Name}.{queueId}"),
@@ -95,6 +97,12 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
                 new CacheMonitorDimensions(queueId.ToString(), poolId)),
             _statisticOptions.StatisticMonitorWriteInterval,
             _cacheOptions.MetadataMinTimeInCache);
+        if (!CachedMessageBlockSize.TryUseSmallBlocks(cache))
+        {
+            Log.StreamCacheBlocksUnchanged(_loggerFactory.CreateLogger<WaitingMemoryAdapterFactory>(), queueId.ToString());
+        }
+
+        return cache;
     }
 
     private sealed class QuietlyCancelledReads(IQueueAdapterReceiver receiver) : IQueueAdapterReceiver

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Orleans.Configuration;
 using Orleans.Providers;
+using Orleans.Providers.Streams.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -85,13 +87,55 @@ public sealed class WaitingStreamQueueGrainTests(OneSiloCluster fixture) : IClas
     [Fact]
     public void The_providers_cache_keeps_events_in_buffers_of_64_KB_not_Orleans_one_megabyte()
     {
-        var factory = fixture.Silo.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider);
-        var cache = factory.GetQueueAdapterCache().CreateQueueCache(QueueId.GetQueueId("test-" + Guid.NewGuid().ToString("N"), 0, 0));
+        var cache = NewCache();
 
         cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes - 1_024)]);
 
         // An event a buffer cannot hold is refused: with Orleans' 1 MB buffers this one would be kept.
         Assert.Throws<ArgumentOutOfRangeException>(() => cache.AddToCache([CachedEvent(WaitingMemoryAdapterFactory.CacheBufferBytes + 1)]));
+    }
+
+    [Fact]
+    public void The_providers_cache_records_events_in_blocks_of_1_024_not_Orleans_16_384()
+    {
+        var cache = NewCache();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        cache.AddToCache([CachedEvent(100)]);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The first event takes the cache's first block: Orleans' is 16,384 entries of 64 bytes, 1 MB. Ours is 64 KB,
+        // with at most one 64 KB buffer for the event's bytes beside it.
+        Assert.True(allocated < 512 * 1_024, $"the first event allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void The_blocks_of_a_cache_that_has_recorded_an_event_are_left_as_they_are()
+    {
+        var cache = NewCache();
+        cache.AddToCache([CachedEvent(100)]);
+
+        Assert.False(CachedMessageBlockSize.TryUseSmallBlocks(cache));
+    }
+
+    [Fact]
+    public async Task Events_over_many_blocks_are_read_in_order_and_the_blocks_of_purged_events_are_filled_again()
+    {
+        var cache = NewCache();
+        var stream = StreamId.Create("test", "blocks-" + Guid.NewGuid().ToString("N"));
+        var eviction = fixture.Silo.GetOptionsByName<StreamCacheEvictionOptions>(QuoteStreams.Provider);
+
+        // Three blocks' worth, an hour older than the events that follow: past the cache's age limit once they have
+        // been in it for its minimum time.
+        AddEvents(cache, stream, 0, 3_000, DateTime.UtcNow - TimeSpan.FromHours(1));
+        Assert.Equal(Enumerable.Range(0, 3_000), ReadFrom(cache, stream, 0));
+        await Task.Delay(eviction.DataMinTimeInCache + TimeSpan.FromMilliseconds(500));
+        AddEvents(cache, stream, 3_000, 100, DateTime.UtcNow);
+        cache.TryPurgeFromCache(out _);
+
+        Assert.Null(ReadFrom(cache, stream, 0));
+        AddEvents(cache, stream, 3_100, 3_000, DateTime.UtcNow);
+        Assert.Equal(Enumerable.Range(3_000, 3_100), ReadFrom(cache, stream, 3_000));
     }
 
     [Fact]
@@ -125,17 +169,51 @@ public sealed class WaitingStreamQueueGrainTests(OneSiloCluster fixture) : IClas
         Assert.Equal(16_384, held);
     }
 
+    /// <summary>A cache for a queue of its own, as the provider makes one for a pulling agent.</summary>
+    private IQueueCache NewCache() => fixture.Silo.GetRequiredKeyedService<IQueueAdapterFactory>(QuoteStreams.Provider)
+        .GetQueueAdapterCache().CreateQueueCache(QueueId.GetQueueId("test-" + Guid.NewGuid().ToString("N"), 0, 0));
+
+    /// <summary>Events numbered from <paramref name="first"/>, in batches of the most the cache takes at once.</summary>
+    private void AddEvents(IQueueCache cache, StreamId stream, int first, int count, DateTime enqueued)
+    {
+        foreach (var batch in Enumerable.Range(first, count).Chunk(cache.GetMaxAddCount()))
+        {
+            cache.AddToCache([.. batch.Select(n => CachedEvent(16, stream, n, enqueued))]);
+        }
+    }
+
+    /// <summary>The sequence numbers a new cursor of the stream reads, from the given one on; null if the cache no longer
+    /// holds that one.</summary>
+    private static List<int>? ReadFrom(IQueueCache cache, StreamId stream, int first)
+    {
+        var start = cache.TryGetCacheCursor(stream, new EventSequenceTokenV2(first));
+        if (start.Kind == QueueCacheCursorResultKind.CacheMiss) return null;
+
+        Assert.Equal(QueueCacheCursorResultKind.Success, start.Kind);
+        var read = new List<int>();
+        for (var move = start.Cursor!.MoveNextWithResult(); move.Kind != QueueCacheCursorMoveResultKind.NoData; move = start.Cursor.MoveNextWithResult())
+        {
+            Assert.Equal(QueueCacheCursorMoveResultKind.Success, move.Kind);
+            var batch = start.Cursor.GetCurrent(out var error);
+            Assert.Null(error);
+            read.Add((int)batch!.SequenceToken.SequenceNumber);
+        }
+
+        return read;
+    }
+
     /// <summary>An event as the memory receiver hands it to the cache (Orleans keeps that container type internal).</summary>
-    private IBatchContainer CachedEvent(int payloadBytes)
+    private IBatchContainer CachedEvent(int payloadBytes, StreamId? stream = null, long sequenceNumber = 0, DateTime? enqueued = null)
     {
         var container = typeof(MemoryAdapterFactory<DefaultMemoryMessageBodySerializer>).Assembly
             .GetType("Orleans.Providers.MemoryBatchContainer`1", throwOnError: true)!
             .MakeGenericType(typeof(DefaultMemoryMessageBodySerializer));
         var data = new MemoryMessageData
         {
-            StreamId = StreamId.Create("test", "cache"),
+            StreamId = stream ?? StreamId.Create("test", "cache"),
+            SequenceNumber = sequenceNumber,
             Payload = new ArraySegment<byte>(new byte[payloadBytes]),
-            EnqueueTimeUtc = DateTime.UtcNow,
+            EnqueueTimeUtc = enqueued ?? DateTime.UtcNow,
         };
         var serializer = ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(fixture.Silo);
         return (IBatchContainer)Activator.CreateInstance(container, data, serializer)!;
