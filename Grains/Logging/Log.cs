@@ -150,6 +150,6 @@ public static partial class Log
     public static partial void SymbolsDropped(ILogger logger, int max_symbols, long dropped_quotes, int dropped_symbols, string? last_dropped);
 
     [LoggerMessage(EventId = 1050, EventName = "stream_cache_blocks_unchanged", Level = LogLevel.Warning,
-        Message = "the stream cache of queue {queue} keeps Orleans' blocks of 16,384 events, about 2 MB resident for each queue in use: this Orleans version keeps its block pool elsewhere")]
+        Message = "the stream caches keep Orleans' blocks of 16,384 events (first found on queue {queue}), about 2 MB resident for each queue in use: this Orleans version keeps its block pool elsewhere, or another kind of pool")]
     public static partial void StreamCacheBlocksUnchanged(ILogger logger, string queue);
 }

@@ -8,14 +8,14 @@ namespace QuoteCluster.Streams;
 /// </summary>
 /// <remarks>
 /// Orleans' pooled cache records a queue's events in blocks of 16,384 entries of 64 bytes, 1 MB each, on the large
-/// object heap, and keeps the blocks it has used in a pool of its own for the life of the process. A queue that carries
-/// events ends with two of them resident (the one being filled and the one taken when it is full), and their pages are
-/// touched as events fill them: an idle embedded default, whose streams carry about 58 events a second, grew by
-/// 0.2 MB a minute for over half an hour this way, towards 2 MB for each of its eight queues. Orleans has no setting for
-/// the size. Its block type takes one, and the cache makes its own pool of blocks with itself, so a pool of smaller
-/// blocks put in its place before the first event changes nothing else about the cache.
-/// That pool is a private field of internal types: it is found by its type, not its name, and a test fails if it is not
-/// found in the Orleans version the build uses.
+/// object heap, and keeps the blocks it has filled in a pool for as long as the cache lives (as long as its queue's
+/// pulling agent runs). A queue that carries events ends with two of them resident (the one being filled and the one
+/// taken when it is full), and their pages are touched as events fill them: an idle embedded default, whose streams
+/// carry about 58 events a second over 6 of its 8 queues, grew this way for over half an hour, towards 2 MB for each
+/// queue in use. Orleans has no setting for the size. Its block type takes one, and each cache makes its own pool of
+/// blocks, so a pool of smaller blocks put in its place before the first event changes nothing else about the cache.
+/// That pool is a private field of internal types. It is found by the types involved, and only taken for Orleans' plain
+/// unbounded pool of blocks, before the cache holds a block; anything else leaves the cache as Orleans made it.
 /// </remarks>
 public static class CachedMessageBlockSize
 {
@@ -26,28 +26,39 @@ public static class CachedMessageBlockSize
 
     /// <summary>
     /// Puts a pool of small blocks in a cache that has not cached an event yet. False, with the cache unchanged, if the
-    /// cache's block pool is not where this Orleans version was seen to keep it.
+    /// cache's block pool is not where and what this Orleans version was seen to keep, or the cache already has a block.
     /// </summary>
     public static bool TryUseSmallBlocks(object cache)
     {
-        // The cache (Orleans' memory cache) holds a PooledQueueCache, which holds a CachedMessagePool, which holds the
-        // pool of blocks it allocates from and a current block that stays empty until the first event.
-        var pooledCache = cache as PooledQueueCache ?? FieldValue(cache, t => t == typeof(PooledQueueCache));
-        var messagePool = pooledCache is null ? null : FieldValue(pooledCache, t => t.Name == "CachedMessagePool");
-        var blockPoolField = messagePool?.GetType().GetFields(InstanceFields)
-            .SingleOrDefault(f => f.FieldType == typeof(IObjectPool<CachedMessageBlock>));
-        var currentBlockField = messagePool?.GetType().GetFields(InstanceFields)
-            .SingleOrDefault(f => f.FieldType == typeof(CachedMessageBlock));
-        if (messagePool is null || blockPoolField is null || currentBlockField is null
-            || currentBlockField.GetValue(messagePool) is not null)
+        try
+        {
+            // Orleans' memory cache holds a PooledQueueCache, which holds a CachedMessagePool, which holds the pool it
+            // takes blocks from and the block being filled (none until the first event).
+            var pooledCache = cache as PooledQueueCache ?? OnlyField(cache.GetType(), t => t == typeof(PooledQueueCache))?.GetValue(cache);
+            var messagePool = pooledCache is null ? null
+                : OnlyField(pooledCache.GetType(), t => t.Name == "CachedMessagePool" && t.Assembly == typeof(PooledQueueCache).Assembly)?.GetValue(pooledCache);
+            if (messagePool is null) return false;
+
+            var blockPool = OnlyField(messagePool.GetType(), t => t == typeof(IObjectPool<CachedMessageBlock>));
+            var currentBlock = OnlyField(messagePool.GetType(), t => t == typeof(CachedMessageBlock));
+            if (blockPool?.GetValue(messagePool)?.GetType() != typeof(ObjectPool<CachedMessageBlock>)
+                || currentBlock is null || currentBlock.GetValue(messagePool) is not null)
+            {
+                return false;
+            }
+
+            blockPool.SetValue(messagePool, new ObjectPool<CachedMessageBlock>(() => new CachedMessageBlock(EntriesPerBlock)));
+            return true;
+        }
+        catch (Exception e) when (e is FieldAccessException or TargetException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             return false;
         }
-
-        blockPoolField.SetValue(messagePool, new ObjectPool<CachedMessageBlock>(() => new CachedMessageBlock(EntriesPerBlock)));
-        return true;
     }
 
-    private static object? FieldValue(object owner, Func<Type, bool> fieldType) =>
-        owner.GetType().GetFields(InstanceFields).SingleOrDefault(f => fieldType(f.FieldType))?.GetValue(owner);
+    private static FieldInfo? OnlyField(Type owner, Func<Type, bool> fieldType)
+    {
+        var fields = owner.GetFields(InstanceFields).Where(f => fieldType(f.FieldType)).Take(2).ToArray();
+        return fields.Length == 1 ? fields[0] : null;
+    }
 }

@@ -38,6 +38,9 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
     private readonly ILoggerFactory _loggerFactory;
     private readonly DefaultMemoryMessageBodySerializer _serializer;
 
+    // The caches are made again at every start and rebalance of the pulling agents; one warning says it for all.
+    private int _largeBlocksReported;
+
     // Made with the first cache, not in the constructor: its monitor comes from the factory Init sets afterwards.
     private readonly Lazy<(IObjectPool<FixedSizeBuffer> Buffers, string PoolId)> _cacheBuffers;
 
@@ -97,7 +100,7 @@ public sealed class WaitingMemoryAdapterFactory : MemoryAdapterFactory<DefaultMe
                 new CacheMonitorDimensions(queueId.ToString(), poolId)),
             _statisticOptions.StatisticMonitorWriteInterval,
             _cacheOptions.MetadataMinTimeInCache);
-        if (!CachedMessageBlockSize.TryUseSmallBlocks(cache))
+        if (!CachedMessageBlockSize.TryUseSmallBlocks(cache) && Interlocked.Exchange(ref _largeBlocksReported, 1) == 0)
         {
             Log.StreamCacheBlocksUnchanged(_loggerFactory.CreateLogger<WaitingMemoryAdapterFactory>(), queueId.ToString());
         }

@@ -3,6 +3,7 @@ using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Providers.Streams.Common;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Streams;
 using QuoteCluster.Streams;
@@ -99,9 +100,10 @@ public sealed class WaitingStreamQueueGrainTests(OneSiloCluster fixture) : IClas
     public void The_providers_cache_records_events_in_blocks_of_1_024_not_Orleans_16_384()
     {
         var cache = NewCache();
+        IBatchContainer[] first = [CachedEvent(100)];
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        cache.AddToCache([CachedEvent(100)]);
+        cache.AddToCache(first);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         // The first event takes the cache's first block: Orleans' is 16,384 entries of 64 bytes, 1 MB. Ours is 64 KB,
@@ -110,16 +112,31 @@ public sealed class WaitingStreamQueueGrainTests(OneSiloCluster fixture) : IClas
     }
 
     [Fact]
-    public void The_blocks_of_a_cache_that_has_recorded_an_event_are_left_as_they_are()
+    public void A_small_block_is_allocated_below_the_large_object_heap()
     {
-        var cache = NewCache();
-        cache.AddToCache([CachedEvent(100)]);
+        // Objects on the large object heap report generation 2 from the start.
+        Assert.Equal(0, GC.GetGeneration(new CachedMessage[CachedMessageBlockSize.EntriesPerBlock]));
+    }
 
+    [Fact]
+    public void A_cache_as_Orleans_makes_it_takes_small_blocks_until_it_has_recorded_an_event()
+    {
+        var cache = new MemoryPooledCache<DefaultMemoryMessageBodySerializer>(
+            new ObjectPool<FixedSizeBuffer>(() => new FixedSizeBuffer(WaitingMemoryAdapterFactory.CacheBufferBytes)),
+            new TimePurgePredicate(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10)),
+            NullLogger.Instance,
+            ActivatorUtilities.CreateInstance<DefaultMemoryMessageBodySerializer>(fixture.Silo),
+            cacheMonitor: null,
+            monitorWriteInterval: null,
+            purgeMetadataInterval: null);
+
+        Assert.True(CachedMessageBlockSize.TryUseSmallBlocks(cache));
+        cache.AddToCache([CachedEvent(100)]);
         Assert.False(CachedMessageBlockSize.TryUseSmallBlocks(cache));
     }
 
     [Fact]
-    public async Task Events_over_many_blocks_are_read_in_order_and_the_blocks_of_purged_events_are_filled_again()
+    public async Task Events_over_many_small_blocks_are_read_in_order_before_and_after_the_oldest_blocks_are_purged()
     {
         var cache = NewCache();
         var stream = StreamId.Create("test", "blocks-" + Guid.NewGuid().ToString("N"));
