@@ -223,7 +223,7 @@ public sealed partial class QuoteSubscriptionHub(
     /// One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S. A symbol that no
     /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate. A symbol whose stream
     /// delivered since its last check costs nothing; of the others, at most LIVE_RESYNC_MAX_READS are read: failed
-    /// subscriptions first, then those being bridged, then those read longest ago.
+    /// subscriptions first, then those being bridged, then those whose first read failed, then those read longest ago.
     /// </summary>
     /// <remarks>
     /// Longest-unread-first is round robin among quiet symbols, so each is read at least once every
@@ -408,9 +408,14 @@ public sealed partial class QuoteSubscriptionHub(
 
         /// <summary>
         /// Orders the symbols a pass reads: a failed subscription first, then one being bridged (found silent, so a
-        /// re-made subscription still silent is re-made again at once), then the one read longest ago.
+        /// re-made subscription still silent is re-made again at once), then one whose first listener's read failed
+        /// (its listeners have nothing to show yet), then the one read longest ago.
         /// </summary>
-        public long ReadPriority => _partition.Broken ? long.MinValue : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1 : Interlocked.Read(ref _lastReadAt);
+        public long ReadPriority =>
+            _partition.Broken ? long.MinValue
+            : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1
+            : _baselineMissing ? long.MinValue + 2
+            : Interlocked.Read(ref _lastReadAt);
 
         /// <summary>
         /// Whether the stream delivered since the last check. If it did, the symbol is not silent, and that counts as

@@ -159,6 +159,36 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_symbol_whose_first_read_failed_is_read_first_when_a_pass_cannot_read_every_quiet_symbol()
+    {
+        // Until a read answers or its stream delivers, its listeners have nothing to show: it goes before the quiet
+        // symbols read longest ago, which have shown their quotes.
+        string[] shown = ["QUIETA", "QUIETB"];
+        const string blank = "QUIETC";
+        var now = DateTimeOffset.UtcNow;
+        foreach (var symbol in shown.Append(blank))
+        {
+            await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
+                .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
+        }
+
+        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options with { LiveResyncMaxReads = 1 }, TimeProvider.System,
+            NullLogger<QuoteSubscriptionHub>.Instance);
+        var listener = new CountingListener();
+        var registrations = new List<IAsyncDisposable>();
+        foreach (var symbol in shown) registrations.Add(await hub.SubscribeAsync(symbol, listener));
+        _failingRead.FailReads(blank);
+        registrations.Add(await hub.SubscribeAsync(blank, listener));
+        _failingRead.Heal();
+        Assert.Equal(0, listener.Count(blank));
+
+        await hub.ResyncAllAsync();
+
+        Assert.Equal(1, listener.Count(blank));
+        foreach (var registration in registrations) await registration.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_busy_symbol_whose_first_read_failed_is_healed_as_soon_as_its_stream_goes_silent()
     {
         // Its stream delivering is a baseline too: a silence after it is judged at the next pass, not taken for the
