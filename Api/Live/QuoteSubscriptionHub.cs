@@ -323,6 +323,7 @@ public sealed partial class QuoteSubscriptionHub(
         private long _lastReadAt;
         private int _bridging;
         private volatile bool _baselineMissing;
+        private volatile bool _firstReadOwed;
         private volatile bool _bridgeOnSuspicion;
         private volatile bool _suspicionCleared;
 
@@ -411,10 +412,14 @@ public sealed partial class QuoteSubscriptionHub(
         /// re-made subscription still silent is re-made again at once), then one whose first listener's read failed
         /// (its listeners have nothing to show yet), then the one read longest ago.
         /// </summary>
+        /// <remarks>
+        /// A failed first read earns one early read, not one at every pass: grains that cannot be read for long would
+        /// otherwise take the whole budget pass after pass, and no other quiet symbol would be checked.
+        /// </remarks>
         public long ReadPriority =>
             _partition.Broken ? long.MinValue
             : Volatile.Read(ref _bridging) == 1 ? long.MinValue + 1
-            : _baselineMissing ? long.MinValue + 2
+            : _firstReadOwed ? long.MinValue + 2
             : Interlocked.Read(ref _lastReadAt);
 
         /// <summary>
@@ -447,13 +452,19 @@ public sealed partial class QuoteSubscriptionHub(
             try
             {
                 Interlocked.Exchange(ref _lastReadAt, hub._time.GetTimestamp());
+                _firstReadOwed = false;
                 snapshot = await ReadGrainAsync().WaitAsync(CallTimeout, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A first listener's read that failed leaves no baseline: the next check's read then sets it instead of
                 // comparing with none, which would take a quiet symbol that has a quote for a silent one.
-                if (force) _baselineMissing = true;
+                if (force)
+                {
+                    _baselineMissing = true;
+                    _firstReadOwed = true;
+                }
+
                 Log.LiveSubscriptionFailed(hub._logger, e, symbol);
                 return;
             }

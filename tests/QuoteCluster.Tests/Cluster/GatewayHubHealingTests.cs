@@ -163,29 +163,68 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     {
         // Until a read answers or its stream delivers, its listeners have nothing to show: it goes before the quiet
         // symbols read longest ago, which have shown their quotes.
-        string[] shown = ["QUIETA", "QUIETB"];
-        const string blank = "QUIETC";
+        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options with { LiveResyncMaxReads = 1 }, TimeProvider.System,
+            NullLogger<QuoteSubscriptionHub>.Instance);
+        var listener = new CountingListener();
+        await using var registrations = await QuietSymbolsTheLastOfThemBlankAsync(hub, listener);
+        _failingRead.Heal();
+
+        await hub.ResyncAllAsync();
+
+        Assert.Equal(1, listener.Count(registrations.Blank));
+    }
+
+    [Fact]
+    public async Task A_symbol_whose_reads_keep_failing_goes_first_once_and_then_waits_its_turn()
+    {
+        // Grains that cannot be read for long must not take a pass's whole budget pass after pass: no other quiet symbol
+        // would be checked.
+        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options with { LiveResyncMaxReads = 1 }, TimeProvider.System,
+            NullLogger<QuoteSubscriptionHub>.Instance);
+        var listener = new CountingListener();
+        await using var registrations = await QuietSymbolsTheLastOfThemBlankAsync(hub, listener);
+
+        await hub.ResyncAllAsync();
+        Assert.Equal(2, _failingRead.Refused);
+        await hub.ResyncAllAsync();
+        Assert.Equal(2, _failingRead.Refused);
+    }
+
+    /// <summary>
+    /// Three quiet symbols with a quote each, whose listener joins them in turn; the last one's read is refused, so it
+    /// has shown nothing, and its reads go on being refused.
+    /// </summary>
+    private async Task<QuietRegistrations> QuietSymbolsTheLastOfThemBlankAsync(QuoteSubscriptionHub hub, CountingListener listener)
+    {
+        string[] symbols = ["QUIETA", "QUIETB", "QUIETC"];
         var now = DateTimeOffset.UtcNow;
-        foreach (var symbol in shown.Append(blank))
+        foreach (var symbol in symbols)
         {
             await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
                 .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
         }
 
-        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options with { LiveResyncMaxReads = 1 }, TimeProvider.System,
-            NullLogger<QuoteSubscriptionHub>.Instance);
-        var listener = new CountingListener();
-        var registrations = new List<IAsyncDisposable>();
-        foreach (var symbol in shown) registrations.Add(await hub.SubscribeAsync(symbol, listener));
-        _failingRead.FailReads(blank);
-        registrations.Add(await hub.SubscribeAsync(blank, listener));
-        _failingRead.Heal();
-        Assert.Equal(0, listener.Count(blank));
+        var registrations = new QuietRegistrations(symbols[^1]);
+        foreach (var symbol in symbols[..^1]) registrations.Add(await hub.SubscribeAsync(symbol, listener));
+        _failingRead.FailReads(registrations.Blank);
+        registrations.Add(await hub.SubscribeAsync(registrations.Blank, listener));
+        Assert.Equal(1, _failingRead.Refused);
+        Assert.Equal(0, listener.Count(registrations.Blank));
+        return registrations;
+    }
 
-        await hub.ResyncAllAsync();
+    private sealed class QuietRegistrations(string blank) : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _registrations = [];
 
-        Assert.Equal(1, listener.Count(blank));
-        foreach (var registration in registrations) await registration.DisposeAsync();
+        public string Blank => blank;
+
+        public void Add(IAsyncDisposable registration) => _registrations.Add(registration);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var registration in _registrations) await registration.DisposeAsync();
+        }
     }
 
     [Fact]
