@@ -223,7 +223,7 @@ public sealed partial class QuoteSubscriptionHub(
     /// One healing pass over every symbol; the background loop runs it every LIVE_RESYNC_INTERVAL_S. A symbol that no
     /// listener wants and the cluster no longer ingests is forgotten, so its grain may deactivate. A symbol whose stream
     /// delivered since its last check costs nothing; of the others, at most LIVE_RESYNC_MAX_READS are read: failed
-    /// subscriptions first, then those being bridged, then those whose first read failed, then those read longest ago.
+    /// subscriptions first, then those being bridged, then (once) those whose first read failed, then those read longest ago.
     /// </summary>
     /// <remarks>
     /// Longest-unread-first is round robin among quiet symbols, so each is read at least once every

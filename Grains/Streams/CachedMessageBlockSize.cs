@@ -34,7 +34,7 @@ public static class CachedMessageBlockSize
         {
             // Orleans' memory cache holds a PooledQueueCache, which holds a CachedMessagePool, which holds the pool it
             // takes blocks from and the block being filled (none until the first event).
-            var pooledCache = cache as PooledQueueCache ?? OnlyField(cache.GetType(), t => t == typeof(PooledQueueCache))?.GetValue(cache);
+            var pooledCache = OnlyField(cache.GetType(), t => t == typeof(PooledQueueCache))?.GetValue(cache);
             var messagePool = pooledCache is null ? null
                 : OnlyField(pooledCache.GetType(), t => t.Name == "CachedMessagePool" && t.Assembly == typeof(PooledQueueCache).Assembly)?.GetValue(pooledCache);
             if (messagePool is null) return false;

@@ -123,9 +123,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     {
         // A symbol that quoted once and not since, as most of a whole market outside its hours.
         const string symbol = "QUIETONE";
-        var now = DateTimeOffset.UtcNow;
-        await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
-            .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
+        await HoldQuoteAsync(symbol);
         using var hub = NewHub();
         var listener = new CountingListener();
         await using var registration = await hub.SubscribeAsync(symbol, listener);
@@ -141,9 +139,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         // Its first listener's read of the grain fails (the grain's silo is busy or moving): the next pass's read is
         // then its first, and sets the baseline the checks after it compare with.
         const string symbol = "QUIETTWO";
-        var now = DateTimeOffset.UtcNow;
-        await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
-            .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
+        await HoldQuoteAsync(symbol);
         using var hub = NewHub();
         var listener = new CountingListener();
         _failingRead.FailReads(symbol);
@@ -163,8 +159,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     {
         // Until a read answers or its stream delivers, its listeners have nothing to show: it goes before the quiet
         // symbols read longest ago, which have shown their quotes.
-        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options with { LiveResyncMaxReads = 1 }, TimeProvider.System,
-            NullLogger<QuoteSubscriptionHub>.Instance);
+        using var hub = NewHub(_options with { LiveResyncMaxReads = 1 });
         var listener = new CountingListener();
         await using var registrations = await QuietSymbolsTheLastOfThemBlankAsync(hub, listener);
         _failingRead.Heal();
@@ -179,8 +174,7 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
     {
         // Grains that cannot be read for long must not take a pass's whole budget pass after pass: no other quiet symbol
         // would be checked.
-        using var hub = new QuoteSubscriptionHub(_cluster.Client, _options with { LiveResyncMaxReads = 1 }, TimeProvider.System,
-            NullLogger<QuoteSubscriptionHub>.Instance);
+        using var hub = NewHub(_options with { LiveResyncMaxReads = 1 });
         var listener = new CountingListener();
         await using var registrations = await QuietSymbolsTheLastOfThemBlankAsync(hub, listener);
 
@@ -188,43 +182,6 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         Assert.Equal(2, _failingRead.Refused);
         await hub.ResyncAllAsync();
         Assert.Equal(2, _failingRead.Refused);
-    }
-
-    /// <summary>
-    /// Three quiet symbols with a quote each, whose listener joins them in turn; the last one's read is refused, so it
-    /// has shown nothing, and its reads go on being refused.
-    /// </summary>
-    private async Task<QuietRegistrations> QuietSymbolsTheLastOfThemBlankAsync(QuoteSubscriptionHub hub, CountingListener listener)
-    {
-        string[] symbols = ["QUIETA", "QUIETB", "QUIETC"];
-        var now = DateTimeOffset.UtcNow;
-        foreach (var symbol in symbols)
-        {
-            await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
-                .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
-        }
-
-        var registrations = new QuietRegistrations(symbols[^1]);
-        foreach (var symbol in symbols[..^1]) registrations.Add(await hub.SubscribeAsync(symbol, listener));
-        _failingRead.FailReads(registrations.Blank);
-        registrations.Add(await hub.SubscribeAsync(registrations.Blank, listener));
-        Assert.Equal(1, _failingRead.Refused);
-        Assert.Equal(0, listener.Count(registrations.Blank));
-        return registrations;
-    }
-
-    private sealed class QuietRegistrations(string blank) : IAsyncDisposable
-    {
-        private readonly List<IAsyncDisposable> _registrations = [];
-
-        public string Blank => blank;
-
-        public void Add(IAsyncDisposable registration) => _registrations.Add(registration);
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var registration in _registrations) await registration.DisposeAsync();
-        }
     }
 
     [Fact]
@@ -335,6 +292,46 @@ public sealed class GatewayHubHealingTests : IAsyncLifetime
         return (listener.Count(symbol) - gotBefore, sincePublished);
     }
 
-    private QuoteSubscriptionHub NewHub() =>
-        new(_cluster.Client, _options, TimeProvider.System, NullLogger<QuoteSubscriptionHub>.Instance);
+    private QuoteSubscriptionHub NewHub(QuoteClusterOptions? options = null) =>
+        new(_cluster.Client, options ?? _options, TimeProvider.System, NullLogger<QuoteSubscriptionHub>.Instance);
+
+    /// <summary>The symbol's grain holds a quote, as a symbol that quoted once and not since.</summary>
+    private async Task HoldQuoteAsync(string symbol)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await _cluster.Client.GetGrain<QuoteCluster.Symbols.ISymbolGrain>(symbol)
+            .ApplyAsync(new Quote(symbol, 10, 10.02, 1, 1, null, now, now, QuoteSources.Simulated), 1);
+    }
+
+    /// <summary>
+    /// Three quiet symbols with a quote each, whose listener joins them in turn; the last one's read is refused, so it
+    /// has shown nothing, and its reads go on being refused.
+    /// </summary>
+    private async Task<QuietRegistrations> QuietSymbolsTheLastOfThemBlankAsync(QuoteSubscriptionHub hub, CountingListener listener)
+    {
+        string[] symbols = ["QUIETA", "QUIETB", "QUIETC"];
+        foreach (var symbol in symbols) await HoldQuoteAsync(symbol);
+
+        var registrations = new QuietRegistrations(symbols[^1]);
+        foreach (var symbol in symbols[..^1]) registrations.Add(await hub.SubscribeAsync(symbol, listener));
+        _failingRead.FailReads(registrations.Blank);
+        registrations.Add(await hub.SubscribeAsync(registrations.Blank, listener));
+        Assert.Equal(1, _failingRead.Refused);
+        Assert.Equal(0, listener.Count(registrations.Blank));
+        return registrations;
+    }
+
+    private sealed class QuietRegistrations(string blank) : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _registrations = [];
+
+        public string Blank => blank;
+
+        public void Add(IAsyncDisposable registration) => _registrations.Add(registration);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var registration in _registrations) await registration.DisposeAsync();
+        }
+    }
 }
