@@ -33,7 +33,7 @@ public static class StreamApi
         if (lease is null) return;
 
         var stop = context.RequestAborted;
-        var connection = new LiveConnection(request.MaxHz);
+        using var connection = new LiveConnection(request.MaxHz);
         var subscriptions = new List<IAsyncDisposable>();
         try
         {

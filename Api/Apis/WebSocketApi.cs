@@ -97,6 +97,7 @@ public static class WebSocketApi
         public async ValueTask DisposeAsync()
         {
             foreach (var subscription in _subscriptions.Values) await subscription.DisposeAsync();
+            _connection.Dispose();
         }
 
         private async Task ReceiveAsync(CancellationToken stop)
@@ -240,8 +241,7 @@ public static class WebSocketApi
                 {
                     // A symbol unsubscribed while its update was pending is not sent: checked under the send lock, so no
                     // update of it can follow the `unsubscribed` message.
-                    var symbol = update.Quote.Symbol;
-                    await SendBytesAsync(encoded.SpotPriceUpdate(update), stop, () => _subscriptions.ContainsKey(symbol));
+                    await SendBytesAsync(encoded.SpotPriceUpdate(update), stop, update.Quote.Symbol);
                 }
 
             }
@@ -250,12 +250,13 @@ public static class WebSocketApi
         private Task SendAsync(ServerMessage message, CancellationToken stop) =>
             SendBytesAsync(JsonSerializer.SerializeToUtf8Bytes(message with { Timestamp = DateTimeOffset.UtcNow }, Json), stop);
 
-        private async Task SendBytesAsync(ReadOnlyMemory<byte> message, CancellationToken stop, Func<bool>? stillWanted = null)
+        /// <param name="updateOf">The symbol whose update this is: sent only while the symbol is still subscribed.</param>
+        private async Task SendBytesAsync(ReadOnlyMemory<byte> message, CancellationToken stop, string? updateOf = null)
         {
             await _send.WaitAsync(stop);
             try
             {
-                if (stillWanted?.Invoke() == false) return;
+                if (updateOf is not null && !_subscriptions.ContainsKey(updateOf)) return;
                 await socket.SendAsync(message, WebSocketMessageType.Text, true, stop);
             }
             finally

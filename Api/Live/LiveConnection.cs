@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using QuoteCluster.Quotes;
 
 namespace QuoteCluster.Api.Live;
@@ -6,16 +7,33 @@ namespace QuoteCluster.Api.Live;
 /// One streaming client's updates, conflated: at most one pending update per symbol, however slowly the client reads
 /// or however low its `maxHz`, so its memory is bounded by its symbols and it always gets the latest value next.
 /// </summary>
+/// <remarks>
+/// A loaded gateway takes from each connection hundreds of times a second, so a take allocates little: the semaphore
+/// is waited on without a timeout or a token (with them, each wait made a timer, a linked promise and a continuation),
+/// the stop token is registered once, the keep-alive is one periodic timer, and the taken updates go into one reused
+/// list rather than a LINQ sort. Those waits and sorts made most of the gateway's garbage, and so most of its
+/// collections.
+/// </remarks>
 /// <param name="maxHz">The client's cap on sends per second; updates arriving meanwhile are conflated, not queued.</param>
-public sealed class LiveConnection(double? maxHz = null) : IQuoteListener
+public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisposable
 {
+    private static readonly Comparison<QuoteUpdate> OldestVersionFirst = static (a, b) => a.Version.CompareTo(b.Version);
+
     private readonly TimeSpan _sendInterval = maxHz is { } hz ? TimeSpan.FromSeconds(1 / hz) : TimeSpan.Zero;
     private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    private readonly List<QuoteUpdate> _taken = [];
     private Dictionary<string, QuoteUpdate> _pending = new(StringComparer.Ordinal);
     private Dictionary<string, QuoteUpdate> _spare = new(StringComparer.Ordinal);
     private long _conflated;
     private long _lastTaken;
+    private CancellationToken _watchedStop;
+    private CancellationTokenRegistration _stopRegistration;
+    private ITimer? _keepAlive;
+    private TimeSpan _keepAlivePeriod;
+    private int _keepAliveDue;
 
     /// <summary>Updates replaced by a newer one of the same symbol before the client took them.</summary>
     public long Conflated => Interlocked.Read(ref _conflated);
@@ -33,24 +51,17 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener
             _pending[update.Quote.Symbol] = update;
         }
 
-        // One permit at most: a signal already pending covers this update too.
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
-        }
+        Wake();
     }
 
     /// <summary>
-    /// Waits up to <paramref name="wait"/> for updates and takes them all, oldest version first; empty on timeout. With
-    /// `maxHz`, first waits out the interval since the last updates were taken.
+    /// Waits for updates and takes them all, oldest version first. Returns an empty list when a keep-alive period of
+    /// <paramref name="keepAlive"/> ticked with nothing taken since the last take (at once for zero; never for
+    /// <see cref="Timeout.InfiniteTimeSpan"/>). With `maxHz`, first waits out the interval since the last take.
     /// </summary>
-    public async Task<IReadOnlyList<QuoteUpdate>> TakeAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <remarks>One reader at a time. The list returned is the connection's own, valid until the next take.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<IReadOnlyList<QuoteUpdate>> TakeAsync(TimeSpan keepAlive, CancellationToken cancellationToken)
     {
         if (_sendInterval > TimeSpan.Zero && _lastTaken != 0)
         {
@@ -58,19 +69,80 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener
             if (remaining > TimeSpan.Zero) await Task.Delay(remaining, cancellationToken);
         }
 
-        await _signal.WaitAsync(wait, cancellationToken);
+        WatchStop(cancellationToken);
+        TickEvery(keepAlive);
+        _taken.Clear();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TakePending())
+            {
+                Volatile.Write(ref _keepAliveDue, 0);
+                _lastTaken = System.Diagnostics.Stopwatch.GetTimestamp();
+                return _taken;
+            }
+
+            if (keepAlive == TimeSpan.Zero || Interlocked.Exchange(ref _keepAliveDue, 0) == 1) return _taken;
+            await _wake.WaitAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopRegistration.Dispose();
+        _keepAlive?.Dispose();
+    }
+
+    // One permit at most: a wake-up already pending covers this one too. The count is read first because a release
+    // takes the semaphore's lock, and under load most updates find a wake-up pending.
+    private void Wake()
+    {
+        if (_wake.CurrentCount != 0) return;
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    private bool TakePending()
+    {
         Dictionary<string, QuoteUpdate> taken;
         lock (_gate)
         {
-            if (_pending.Count == 0) return [];
+            if (_pending.Count == 0) return false;
             taken = _pending;
             _pending = _spare;
         }
 
-        var updates = taken.Values.OrderBy(u => u.Version).ToList();
+        _taken.AddRange(taken.Values);
+        _taken.Sort(OldestVersionFirst);
         taken.Clear();
         lock (_gate) _spare = taken;
-        _lastTaken = System.Diagnostics.Stopwatch.GetTimestamp();
-        return updates;
+        return true;
+    }
+
+    // Registered once per token rather than per wait: a stop wakes the reader, which then throws.
+    private void WatchStop(CancellationToken stop)
+    {
+        if (!stop.CanBeCanceled || stop == _watchedStop) return;
+        _stopRegistration.Dispose();
+        _watchedStop = stop;
+        _stopRegistration = stop.UnsafeRegister(static state => ((LiveConnection)state!).Wake(), this);
+    }
+
+    private void TickEvery(TimeSpan period)
+    {
+        if (period <= TimeSpan.Zero || period == _keepAlivePeriod) return;
+        _keepAlivePeriod = period;
+        _keepAlive ??= TimeProvider.System.CreateTimer(static state =>
+        {
+            var connection = (LiveConnection)state!;
+            Volatile.Write(ref connection._keepAliveDue, 1);
+            connection.Wake();
+        }, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _keepAlive.Change(period, period);
     }
 }

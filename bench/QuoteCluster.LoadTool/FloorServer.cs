@@ -46,7 +46,7 @@ internal static class FloorServer
         app.MapGet("/api/stream/prices", async (HttpContext context, string? symbols) =>
         {
             var stop = context.RequestAborted;
-            var connection = new LiveConnection();
+            using var connection = new LiveConnection();
             listeners[connection] = new HashSet<string>((symbols ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
             try
             {
@@ -65,7 +65,7 @@ internal static class FloorServer
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             var stop = context.RequestAborted;
-            var connection = new LiveConnection();
+            using var connection = new LiveConnection();
             try
             {
                 // The load tool's clients send one subscribe message; the floor takes its symbols and sends what the

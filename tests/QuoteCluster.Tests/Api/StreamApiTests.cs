@@ -90,7 +90,7 @@ public class StreamApiTests(EmbeddedApiFactory factory) : IClassFixture<Embedded
     [Fact]
     public async Task A_connection_holds_one_pending_update_per_symbol_however_much_arrives()
     {
-        var connection = new LiveConnection();
+        using var connection = new LiveConnection();
         var t0 = DateTimeOffset.UtcNow;
         for (var i = 1; i <= 200_000; i++)
         {

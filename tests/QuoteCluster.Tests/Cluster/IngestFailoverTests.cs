@@ -95,13 +95,20 @@ internal sealed class StreamingClient
 
     public async Task ReadAsync(CancellationToken stop)
     {
-        while (!stop.IsCancellationRequested)
+        try
         {
-            foreach (var update in await Connection.TakeAsync(TimeSpan.FromSeconds(1), stop))
+            while (!stop.IsCancellationRequested)
             {
-                _latest[update.Quote.Symbol] = update.Version;
-                LastReceivedAt = DateTimeOffset.UtcNow;
+                foreach (var update in await Connection.TakeAsync(TimeSpan.FromSeconds(1), stop))
+                {
+                    _latest[update.Quote.Symbol] = update.Version;
+                    LastReceivedAt = DateTimeOffset.UtcNow;
+                }
             }
+        }
+        finally
+        {
+            Connection.Dispose();
         }
     }
 }
