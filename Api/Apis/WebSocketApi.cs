@@ -237,8 +237,9 @@ public static class WebSocketApi
             {
                 // No keep-alive to send here (WebSocket pings are Kestrel's), so no timeout timer per idle connection.
                 var updates = await _connection.TakeAsync(Timeout.InfiniteTimeSpan, stop);
-                foreach (var update in updates)
+                for (var i = 0; i < updates.Count; i++)
                 {
+                    var update = updates[i];
                     // A symbol unsubscribed while its update was pending is not sent: checked under the send lock, so no
                     // update of it can follow the `unsubscribed` message.
                     await SendBytesAsync(encoded.SpotPriceUpdate(update), stop, update.Quote.Symbol);

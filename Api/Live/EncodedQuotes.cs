@@ -31,8 +31,9 @@ public sealed class EncodedQuotes(JsonSerializerOptions restJson)
 
         var encoded = new Encoded(update.Version, EncodeEvent(update), EncodeSpot(update.Quote));
 
-        // Keep the newest: an older update still being sent somewhere must not replace it.
-        _latest.AddOrUpdate(symbol, encoded, (_, held) => held.Version >= encoded.Version ? held : encoded);
+        // Keep the newest: an older update still being sent somewhere must not replace it. The lambdas are static,
+        // taking the encoding as an argument: a captured one would put a closure on every call, cached or not.
+        _latest.AddOrUpdate(symbol, static (_, added) => added, static (_, held, added) => held.Version >= added.Version ? held : added, encoded);
         return encoded;
     }
 

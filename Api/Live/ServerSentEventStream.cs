@@ -34,9 +34,10 @@ public static class ServerSentEventStream
                 await response.Body.WriteAsync(KeepAlive, stop);
             }
 
-            foreach (var update in updates)
+            // Indexed: a foreach over the interface would box the list's enumerator at every take.
+            for (var i = 0; i < updates.Count; i++)
             {
-                await response.Body.WriteAsync(encoded.ServerSentEvent(update), stop);
+                await response.Body.WriteAsync(encoded.ServerSentEvent(updates[i]), stop);
             }
 
             await response.Body.FlushAsync(stop);

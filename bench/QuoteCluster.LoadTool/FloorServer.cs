@@ -76,9 +76,10 @@ internal static class FloorServer
                 listeners[connection] = [.. subscribe.RootElement.GetProperty("symbols").EnumerateArray().Select(s => s.GetString()!)];
                 while (!stop.IsCancellationRequested)
                 {
-                    foreach (var update in await connection.TakeAsync(Timeout.InfiniteTimeSpan, stop))
+                    var updates = await connection.TakeAsync(Timeout.InfiniteTimeSpan, stop);
+                    for (var i = 0; i < updates.Count; i++)
                     {
-                        await socket.SendAsync(encoded.SpotPriceUpdate(update), WebSocketMessageType.Text, true, stop);
+                        await socket.SendAsync(encoded.SpotPriceUpdate(updates[i]), WebSocketMessageType.Text, true, stop);
                     }
                 }
             }
