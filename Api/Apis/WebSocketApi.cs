@@ -96,8 +96,14 @@ public static class WebSocketApi
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var subscription in _subscriptions.Values) await subscription.DisposeAsync();
-            _connection.Dispose();
+            try
+            {
+                foreach (var subscription in _subscriptions.Values) await subscription.DisposeAsync();
+            }
+            finally
+            {
+                _connection.Dispose();
+            }
         }
 
         private async Task ReceiveAsync(CancellationToken stop)

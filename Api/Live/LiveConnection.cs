@@ -31,9 +31,10 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
     private long _lastTaken;
     private CancellationToken _watchedStop;
     private CancellationTokenRegistration _stopRegistration;
-    private ITimer? _keepAlive;
+    private ITimer? _keepAliveTimer;
     private TimeSpan _keepAlivePeriod;
     private int _keepAliveDue;
+    private volatile bool _disposed;
 
     /// <summary>Updates replaced by a newer one of the same symbol before the client took them.</summary>
     public long Conflated => Interlocked.Read(ref _conflated);
@@ -59,7 +60,11 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
     /// <paramref name="keepAlive"/> ticked with nothing taken since the last take (at once for zero; never for
     /// <see cref="Timeout.InfiniteTimeSpan"/>). With `maxHz`, first waits out the interval since the last take.
     /// </summary>
-    /// <remarks>One reader at a time. The list returned is the connection's own, valid until the next take.</remarks>
+    /// <remarks>
+    /// One reader at a time. The list returned is the connection's own, valid until the next take. The keep-alive ticks
+    /// on a fixed schedule from the first take, not reset by updates: an idle client hears at least once a period.
+    /// A `maxHz` client's wait for its interval is a delay of its own, made at each take it has to hold back.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<QuoteUpdate>> TakeAsync(TimeSpan keepAlive, CancellationToken cancellationToken)
     {
@@ -74,6 +79,7 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
         _taken.Clear();
         while (true)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             cancellationToken.ThrowIfCancellationRequested();
             if (TakePending())
             {
@@ -82,15 +88,19 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
                 return _taken;
             }
 
-            if (keepAlive == TimeSpan.Zero || Interlocked.Exchange(ref _keepAliveDue, 0) == 1) return _taken;
+            if (keepAlive == TimeSpan.Zero) return _taken;
+            if (keepAlive != Timeout.InfiniteTimeSpan && Interlocked.Exchange(ref _keepAliveDue, 0) == 1) return _taken;
             await _wake.WaitAsync();
         }
     }
 
+    /// <summary>Ends the keep-alive and the stop's registration; a take still waiting throws.</summary>
     public void Dispose()
     {
+        _disposed = true;
         _stopRegistration.Dispose();
-        _keepAlive?.Dispose();
+        _keepAliveTimer?.Dispose();
+        Wake();
     }
 
     // One permit at most: a wake-up already pending covers this one too. The count is read first because a release
@@ -137,12 +147,20 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
     {
         if (period <= TimeSpan.Zero || period == _keepAlivePeriod) return;
         _keepAlivePeriod = period;
-        _keepAlive ??= TimeProvider.System.CreateTimer(static state =>
+        if (_keepAliveTimer is null)
         {
-            var connection = (LiveConnection)state!;
-            Volatile.Write(ref connection._keepAliveDue, 1);
-            connection.Wake();
-        }, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _keepAlive.Change(period, period);
+            // Not carrying the request's execution context into every tick for the connection's lifetime.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _keepAliveTimer = TimeProvider.System.CreateTimer(static state =>
+                {
+                    var connection = (LiveConnection)state!;
+                    Volatile.Write(ref connection._keepAliveDue, 1);
+                    connection.Wake();
+                }, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        _keepAliveTimer.Change(period, period);
     }
 }

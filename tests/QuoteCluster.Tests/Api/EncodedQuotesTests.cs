@@ -16,6 +16,7 @@ public class EncodedQuotesTests
         var encoded = new EncodedQuotes(new JsonSerializerOptions(JsonSerializerDefaults.Web));
         var update = new QuoteUpdate(new Quote("AAPL", 100, 100.02, 1, 1, null, T0, T0, "test"), 7);
         var first = encoded.ServerSentEvent(update);
+        Assert.True(encoded.ServerSentEvent(update).Span.SequenceEqual(first.Span));
         encoded.SpotPriceUpdate(update);
 
         // A gateway hands each encoding to every client of the symbol: a thousand calls per update with a thousand.
