@@ -29,7 +29,6 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
     private Dictionary<string, QuoteUpdate> _spare = new(StringComparer.Ordinal);
     private long _conflated;
     private long _lastTaken;
-    private CancellationToken _watchedStop;
     private CancellationTokenRegistration _stopRegistration;
     private ITimer? _keepAliveTimer;
     private TimeSpan _keepAlivePeriod;
@@ -137,9 +136,8 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
     // Registered once per token rather than per wait: a stop wakes the reader, which then throws.
     private void WatchStop(CancellationToken stop)
     {
-        if (!stop.CanBeCanceled || stop == _watchedStop) return;
+        if (!stop.CanBeCanceled || stop == _stopRegistration.Token) return;
         _stopRegistration.Dispose();
-        _watchedStop = stop;
         _stopRegistration = stop.UnsafeRegister(static state => ((LiveConnection)state!).Wake(), this);
     }
 

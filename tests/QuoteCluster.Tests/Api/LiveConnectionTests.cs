@@ -13,9 +13,7 @@ public class LiveConnectionTests
     {
         using var connection = new LiveConnection();
         const int takes = 1_000;
-        var updates = Enumerable.Range(0, takes * 20)
-            .Select(i => new QuoteUpdate(new Quote($"S{i % 20}", i, i + 1, 1, 1, null, T0, T0, "test"), i + 1))
-            .ToArray();
+        var updates = Enumerable.Range(0, takes * 20).Select(i => Update($"S{i % 20}", i + 1)).ToArray();
 
         // Warm: the dictionaries and the taken list grow to twenty symbols once.
         for (var i = 0; i < 20; i++) connection.OnQuote(updates[i]);
