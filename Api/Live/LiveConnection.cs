@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using QuoteCluster.Quotes;
+using QuoteCluster.Threading;
 
 namespace QuoteCluster.Api.Live;
 
@@ -51,7 +52,7 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
             _pending[update.Quote.Symbol] = update;
         }
 
-        Wake();
+        _wake.Wake();
     }
 
     /// <summary>
@@ -99,21 +100,7 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
         _disposed = true;
         _stopRegistration.Dispose();
         _keepAliveTimer?.Dispose();
-        Wake();
-    }
-
-    // One permit at most: a wake-up already pending covers this one too. The count is read first because a release
-    // takes the semaphore's lock, and under load most updates find a wake-up pending.
-    private void Wake()
-    {
-        if (_wake.CurrentCount != 0) return;
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
+        _wake.Wake();
     }
 
     private bool TakePending()
@@ -138,7 +125,7 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
     {
         if (!stop.CanBeCanceled || stop == _stopRegistration.Token) return;
         _stopRegistration.Dispose();
-        _stopRegistration = stop.UnsafeRegister(static state => ((LiveConnection)state!).Wake(), this);
+        _stopRegistration = stop.UnsafeRegister(static state => ((LiveConnection)state!)._wake.Wake(), this);
     }
 
     private void TickEvery(TimeSpan period)
@@ -154,7 +141,7 @@ public sealed class LiveConnection(double? maxHz = null) : IQuoteListener, IDisp
                 {
                     var connection = (LiveConnection)state!;
                     Volatile.Write(ref connection._keepAliveDue, 1);
-                    connection.Wake();
+                    connection._wake.Wake();
                 }, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using QuoteCluster.Observability;
 using QuoteCluster.Symbols;
+using QuoteCluster.Threading;
 
 namespace QuoteCluster.Ingest;
 
@@ -169,19 +170,7 @@ internal sealed class IngestPump(
     private void LeaveWindow()
     {
         Interlocked.Decrement(ref _inFlight);
-        SignalCallEnded();
+        _callEnded.Wake();
     }
 
-    private void SignalCallEnded()
-    {
-        // One permit at most: a signal already pending covers this call too.
-        if (_callEnded.CurrentCount > 0) return;
-        try
-        {
-            _callEnded.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using QuoteCluster.Feeds;
 using QuoteCluster.Observability;
 using QuoteCluster.Quotes;
+using QuoteCluster.Threading;
 
 namespace QuoteCluster.Ingest;
 
@@ -86,7 +87,7 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
             ready = _ready.Count > 0;
         }
 
-        if (ready) Signal();
+        if (ready) _readySignal.Wake();
         QuoteClusterMetrics.QuotesReceived.Add(quotes.Length, new KeyValuePair<string, object?>("quote.source", quotes[0].Source));
     }
 
@@ -111,7 +112,7 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
             }
         }
 
-        Signal();
+        _readySignal.Wake();
     }
 
     /// <summary>Completes when some symbol has a quote to deliver and no delivery in flight.</summary>
@@ -169,7 +170,7 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
             if (!MarkReadyIfPending(slot)) return;
         }
 
-        Signal();
+        _readySignal.Wake();
     }
 
     /// <summary>The delivery failed: its quote is pending again, unless something newer arrived meanwhile.</summary>
@@ -183,7 +184,7 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
             MarkReadyIfPending(slot);
         }
 
-        Signal();
+        _readySignal.Wake();
     }
 
     /// <summary>
@@ -200,7 +201,7 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
             }
         }
 
-        Signal();
+        _readySignal.Wake();
     }
 
     private void Merge(in QuoteTick quote, int count)
@@ -251,19 +252,6 @@ internal sealed class QuoteCoalescer(int maxSymbols = int.MaxValue) : IQuoteSink
         }
 
         return true;
-    }
-
-    private void Signal()
-    {
-        // One permit at most: a signal already pending covers this too.
-        if (_readySignal.CurrentCount > 0) return;
-        try
-        {
-            _readySignal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
     }
 
     private sealed class SymbolSlot
