@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,7 +38,7 @@ internal static class BenchSilo
 
         foreach (var (key, value) in settings) merged[key] = value;
         return QuoteClusterSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(merged).Build())
-            with { SiloPort = FreePort(), GatewayPort = FreePort() };
+            with { SiloPort = LoopbackPort.Free(), GatewayPort = LoopbackPort.Free() };
     }
 
     /// <summary>Monitors exactly these symbols, with MAX_SYMBOLS set to their count so the feed's limit admits a run of any size.</summary>
@@ -61,12 +59,5 @@ internal static class BenchSilo
         var host = builder.Build();
         await host.StartAsync();
         return host;
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using QuoteCluster.Hosting;
 
 namespace QuoteCluster.LoadTool;
 
@@ -29,9 +30,9 @@ internal static class ClusterRun
         var processes = new List<ServerProcess>();
         try
         {
-            var redisPort = ServerProcess.FreePort();
+            var redisPort = LoopbackPort.Free();
             processes.Add(ServerProcess.Spawn("redis", "redis-server", ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], null, new Uri($"http://127.0.0.1:{redisPort}")));
-            var simulatorPort = ServerProcess.FreePort();
+            var simulatorPort = LoopbackPort.Free();
             processes.Add(ServerProcess.Spawn("simulator", "dotnet", [simulatorDll, "--port", $"{simulatorPort}", "--rate", rate.ToString(CultureInfo.InvariantCulture), "--frame-size", "100"],
                 null, new Uri($"http://127.0.0.1:{simulatorPort}")));
 
@@ -55,17 +56,17 @@ internal static class ClusterRun
             };
             for (var i = 0; i < silos; i++)
             {
-                var http = ServerProcess.FreePort();
+                var http = LoopbackPort.Free();
                 processes.Add(ServerProcess.Spawn($"silo-{i}", "dotnet", [siloDll], new Dictionary<string, string>(common)
                 {
                     ["POD_NAME"] = $"silo-{i}",
-                    ["ORLEANS_SILO_PORT"] = $"{ServerProcess.FreePort()}",
-                    ["ORLEANS_GATEWAY_PORT"] = $"{ServerProcess.FreePort()}",
+                    ["ORLEANS_SILO_PORT"] = $"{LoopbackPort.Free()}",
+                    ["ORLEANS_GATEWAY_PORT"] = $"{LoopbackPort.Free()}",
                     ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}",
                 }, new Uri($"http://127.0.0.1:{http}")));
             }
 
-            var apiPort = ServerProcess.FreePort();
+            var apiPort = LoopbackPort.Free();
             var api = ServerProcess.Spawn("api", "dotnet", [apiDll], new Dictionary<string, string>(common) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{apiPort}" },
                 new Uri($"http://127.0.0.1:{apiPort}"));
             processes.Add(api);

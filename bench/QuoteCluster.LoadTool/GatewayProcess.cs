@@ -1,3 +1,5 @@
+using QuoteCluster.Hosting;
+
 namespace QuoteCluster.LoadTool;
 
 /// <summary>The gateway under test: the Api on its embedded default (silo and Alpaca simulator inside), as a child process.</summary>
@@ -9,15 +11,15 @@ internal static class GatewayProcess
     public static async Task<ServerProcess> StartAsync(string apiDll, double quotesPerSecond, int maxConnections,
         IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var port = ServerProcess.FreePort();
+        var port = LoopbackPort.Free();
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["API_TOKEN"] = Token,
             ["API_MAX_CONNECTIONS"] = maxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SIMULATED_QUOTES_PER_SEC"] = quotesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ORLEANS_SILO_PORT"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ORLEANS_GATEWAY_PORT"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ORLEANS_SILO_PORT"] = LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ORLEANS_GATEWAY_PORT"] = LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ORLEANS_DASHBOARD"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
         };

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using QuoteCluster.Hosting;
 
 namespace QuoteCluster.LoadTool;
 
@@ -81,7 +80,7 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
     /// </summary>
     public static async Task<ServerProcess> StartSiblingAsync(string apiDll, string readyPath, params string[] arguments)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var environment = Environment.GetEnvironmentVariable("GATEWAY_GC_SERVER") is { } server
             ? new Dictionary<string, string> { ["DOTNET_gcServer"] = server }
             : null;
@@ -160,12 +159,5 @@ internal class ServerProcess(Process process, Uri address) : IAsyncDisposable
             _recentOutput.Enqueue(line);
             if (_recentOutput.Count > 20) _recentOutput.Dequeue();
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
