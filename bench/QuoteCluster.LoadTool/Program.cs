@@ -4,14 +4,16 @@ using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
-// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000] [--symbols 20] [--seconds 15] [--rate 220] [--rounds 3] [--idle-only | --load-only] [--smoke]
+// Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000 | --clients 250,500,1000] [--symbols 20] [--seconds 15] [--rate 220] [--rounds 3] [--idle-only | --load-only] [--smoke]
 //        ... -- --memory [--symbols 20 --clients 0] [--smoke]: resident memory and managed heap of the embedded default as it
 //            ships: idle with 20 symbols, the same with the dashboard, and 1,000 symbols with 1,000 idle clients (or the one case given)
 //        ... -- --cluster 3 [--clients 2] [--rate 400] [--seconds 15] [--rounds 3] [--smoke]: latency through Redis, the
 //            simulator, 3 Silo processes and an Api (the Release builds of Silo, Api and tools/AlpacaSimulator.Host)
 // Latency is one measure throughout: from the quote's exchange timestamp, which the feed stamps when it sends, to the
-// client reading it. Each load round runs against the gateway and then against the floor (FloorServer).
-// --smoke (what bench/smoke runs, in CI): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
+// client reading it. Each load round runs against the gateway and then against the floor (FloorServer). A list of client
+// counts runs the rounds at each and ends with a table of both against the absolute goal (p50 ≤ 3 ms, p99 ≤ 15 ms), which
+// shows the load at which the machine itself stops meeting it.
+// --smoke (what bench/smoke runs, in CI, with --clients 4,10 so the list of loads runs too): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
 // only to prove that the tool still runs; it exits 1 when a client fails. Any run exits 1 when no message reaches the clients.
 if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
 {
@@ -26,7 +28,8 @@ if (args.Length == 4 && args[0] == FloorServer.Flag)
 }
 
 var smoke = args.Contains("--smoke");
-var clients = int.Parse(Argument("--clients", smoke ? "10" : "1000"), CultureInfo.InvariantCulture);
+var clientCounts = Argument("--clients", smoke ? "10" : "1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+var clients = clientCounts.Max();
 var symbolCount = int.Parse(Argument("--symbols", smoke ? "5" : "20"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(Argument("--seconds", smoke ? "2" : "15"), CultureInfo.InvariantCulture);
 var rate = double.Parse(Argument("--rate", smoke ? "200" : "220"), CultureInfo.InvariantCulture);
@@ -83,20 +86,38 @@ try
     var floorLoad = new LoadClients(floorServer.Address, "none", latencySampleEvery: 50);
     var ourRounds = new List<LoadResult>();
     var floorRounds = new List<LoadResult>();
-    for (var round = 1; round <= rounds; round++)
+    var table = new List<string>();
+    foreach (var count in clientCounts)
     {
-        ourRounds.Add(await LoadRound.RunAsync($"round {round}, gateway", gateway, load, clients, symbols, seconds, smoke));
-        floorRounds.Add(await LoadRound.RunAsync($"round {round}, floor  ", floorServer, floorLoad, clients, symbols, seconds, smoke));
+        var ours = new List<LoadResult>();
+        var floor = new List<LoadResult>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            ours.Add(await LoadRound.RunAsync($"round {round}, gateway", gateway, load, count, symbols, seconds, smoke));
+            floor.Add(await LoadRound.RunAsync($"round {round}, floor  ", floorServer, floorLoad, count, symbols, seconds, smoke));
+        }
+
+        var oursMedian = LoadResult.Median(ours);
+        var floorMedian = LoadResult.Median(floor);
+        // The rounds are pairs run back to back, so the ratio is taken within each pair and the median of those reported.
+        var p50Ratio = ours.Zip(floor, (o, f) => o.P50 / f.P50).Order().ElementAt(rounds / 2);
+        var p99Ratio = ours.Zip(floor, (o, f) => o.P99 / f.P99).Order().ElementAt(rounds / 2);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency at {count:N0} clients, median of {rounds} rounds: gateway p50 {oursMedian.P50:F1} ms / p99 {oursMedian.P99:F1} ms; floor p50 {floorMedian.P50:F1} ms / p99 {floorMedian.P99:F1} ms; " +
+            $"gateway ÷ floor, median of the rounds' ratios = {p50Ratio:F2} at p50, {p99Ratio:F2} at p99"));
+        table.Add(string.Create(CultureInfo.InvariantCulture,
+            $"| {count:N0} | {oursMedian.P50:F1} / {oursMedian.P99:F1} ms | {MeetsGoal(oursMedian)} | {floorMedian.P50:F1} / {floorMedian.P99:F1} ms | {MeetsGoal(floorMedian)} | {p50Ratio:F2} / {p99Ratio:F2} |"));
+        ourRounds.AddRange(ours);
+        floorRounds.AddRange(floor);
     }
 
-    var oursMedian = LoadResult.Median(ourRounds);
-    var floorMedian = LoadResult.Median(floorRounds);
-    // The rounds are pairs run back to back, so the ratio is taken within each pair and the median of those reported.
-    var p50Ratio = ourRounds.Zip(floorRounds, (o, f) => o.P50 / f.P50).Order().ElementAt(rounds / 2);
-    var p99Ratio = ourRounds.Zip(floorRounds, (o, f) => o.P99 / f.P99).Order().ElementAt(rounds / 2);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"latency, median of {rounds} rounds: gateway p50 {oursMedian.P50:F1} ms / p99 {oursMedian.P99:F1} ms; floor p50 {floorMedian.P50:F1} ms / p99 {floorMedian.P99:F1} ms; " +
-        $"gateway ÷ floor, median of the rounds' ratios = {p50Ratio:F2} at p50, {p99Ratio:F2} at p99"));
+    if (clientCounts.Length > 1)
+    {
+        Console.WriteLine($"\nthe absolute goal, p50 ≤ {AbsoluteGoal.P50} ms and p99 ≤ {AbsoluteGoal.P99} ms, at each load (medians of {rounds} rounds):");
+        Console.WriteLine("| clients | gateway p50 / p99 | gateway meets | floor p50 / p99 | floor meets | gateway ÷ floor p50 / p99 |");
+        Console.WriteLine("|---:|---:|:---:|---:|:---:|---:|");
+        foreach (var row in table) Console.WriteLine(row);
+    }
 
     // Nothing measured fails any run; a failed client fails the smoke, where ten clients on loopback have no excuse.
     var measuredNothing = ourRounds.Concat(floorRounds).Any(r => r.PerSecond <= 0);
@@ -165,6 +186,8 @@ long Settled(ServerProcess server)
     return readings.Order().ElementAt(2);
 }
 
+static string MeetsGoal(LoadResult result) => result.P50 <= AbsoluteGoal.P50 && result.P99 <= AbsoluteGoal.P99 ? "yes" : "no";
+
 // A pause for memory to settle or clients to warm up; half a second in smoke mode, where only running matters.
 TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? 0.5 : fullSeconds);
 
@@ -172,4 +195,11 @@ string Argument(string name, string fallback)
 {
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}
+
+/// <summary>The absolute latency goal for the embedded default, in milliseconds.</summary>
+internal static class AbsoluteGoal
+{
+    public const double P50 = 3;
+    public const double P99 = 15;
 }
