@@ -34,7 +34,9 @@ public static partial class EmbeddedAlpacaSimulator
 
         // The port is chosen now, so the settings can name it, and the server starts with the host: building a second
         // host inside this one's start-up would confuse tooling that intercepts the first host built (WebApplicationFactory).
-        var port = LoopbackPort.Free();
+        // The silo and Kestrel bind theirs after the simulator starts, so a free-looking port may already be promised
+        // to them (a parent process that chose them with LoopbackPort too draws from the same range).
+        var port = LoopbackPort.Free(new HashSet<int>([options.SiloPort, options.GatewayPort, .. ListeningPorts(builder.Configuration)]));
         var address = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         builder.Configuration["ALPACA_STREAM_URL"] = $"ws://{address}";
 
@@ -54,6 +56,18 @@ public static partial class EmbeddedAlpacaSimulator
         builder.Services.AddSingleton(new SimulatorLifetime.Settings(simulatorOptions));
         builder.Services.AddHostedService<SimulatorLifetime>();
         return simulatorOptions;
+    }
+
+    /// <summary>The ports of the addresses Kestrel is told to listen on (<c>urls</c>, which ASPNETCORE_URLS sets), as far as they name one.</summary>
+    internal static IEnumerable<int> ListeningPorts(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        foreach (var url in (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // Not parsed as a Uri: Kestrel's wildcard hosts ("http://+:80", "http://*:80") are no valid Uri host.
+            var authority = url[(url.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0)..].Split('/')[0];
+            var colon = authority.LastIndexOf(':');
+            if (colon >= 0 && int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port)) yield return port;
+        }
     }
 
     private sealed partial class SimulatorLifetime(SimulatorLifetime.Settings settings, ILogger<SimulatorLifetime> logger) : IHostedService

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using QuoteCluster.Hosting;
 
 namespace QuoteCluster.Tests.Processes;
@@ -63,6 +64,29 @@ public sealed class LoopbackPortTests
         {
             foreach (var listener in held) listener.Dispose();
         }
+    }
+
+    [Fact]
+    public void A_port_promised_elsewhere_is_never_handed_out()
+    {
+        // Every port of the range is promised: only the OS's own choice, outside it, is left.
+        var promised = Enumerable.Range(10_000, 12_300).ToHashSet();
+        for (var i = 0; i < 20; i++) Assert.DoesNotContain(LoopbackPort.Free(promised), promised);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5123", new[] { 5123 })]
+    [InlineData("http://+:5123;https://*:5124/", new[] { 5123, 5124 })]
+    [InlineData("http://[::1]:5123 ; http://localhost:5125", new[] { 5123, 5125 })]
+    [InlineData("http://localhost", new int[0])]
+    [InlineData(null, new int[0])]
+    public void The_simulator_knows_the_ports_kestrel_is_told_to_listen_on(string? urls, int[] expected)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls })
+            .Build();
+
+        Assert.Equal(expected, EmbeddedAlpacaSimulator.ListeningPorts(configuration));
     }
 
     /// <summary>The local port range Linux gives outgoing connections; elsewhere the IANA dynamic range.</summary>
