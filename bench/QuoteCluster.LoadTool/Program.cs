@@ -5,16 +5,17 @@ using System.Runtime.InteropServices;
 using QuoteCluster.LoadTool;
 
 // Usage: dotnet run -c Release --project bench/QuoteCluster.LoadTool -- [--clients 1000 | --clients 250,500,1000] [--symbols 20] [--seconds 15] [--rate 220] [--rounds 3] [--idle-only | --load-only] [--smoke]
-//        ... -- --memory [--symbols 20 --clients 0] [--smoke]: resident memory and managed heap of the embedded default as it
+//        ... -- --memory [--symbols 20 --clients 0] [--smoke] (one count of clients): resident memory and managed heap of the embedded default as it
 //            ships: idle with 20 symbols, the same with the dashboard, and 1,000 symbols with 1,000 idle clients (or the one case given)
-//        ... -- --cluster 3 [--clients 2] [--rate 400] [--seconds 15] [--rounds 3] [--smoke]: latency through Redis, the
+//        ... -- --cluster 3 [--clients 2] (one count) [--rate 400] [--seconds 15] [--rounds 3] [--smoke]: latency through Redis, the
 //            simulator, 3 Silo processes and an Api (the Release builds of Silo, Api and tools/AlpacaSimulator.Host)
 // Latency is one measure throughout: from the quote's exchange timestamp, which the feed stamps when it sends, to the
 // client reading it. Each load round runs against the gateway and then against the floor (FloorServer). A list of client
 // counts runs the rounds at each and ends with a table of both against the absolute goal (p50 ≤ 3 ms, p99 ≤ 15 ms), which
 // shows the load at which the machine itself stops meeting it.
-// --smoke (what bench/smoke runs, in CI, with --clients 4,10 so the list of loads runs too): 10 clients on 5 symbols at 200 quotes/s, half-second pauses, 2 s of load,
-// only to prove that the tool still runs; it exits 1 when a client fails. Any run exits 1 when no message reaches the clients.
+// --smoke (what bench/smoke runs, in CI): 10 clients unless --clients says otherwise (CI gives 4,10, so a list of loads
+// runs too), 5 symbols at 200 quotes/s, half-second pauses, 2 s of load, only to prove that the tool still runs; it
+// exits 1 when a client fails. Any run exits 1 when no message reaches the clients; bad arguments exit 2.
 if (args.Length == 2 && args[0] == BareWebSocketServer.Flag)
 {
     await BareWebSocketServer.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
@@ -28,7 +29,16 @@ if (args.Length == 4 && args[0] == FloorServer.Flag)
 }
 
 var smoke = args.Contains("--smoke");
-var clientCounts = Argument("--clients", smoke ? "10" : "1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+var clientsArgument = Argument("--clients", smoke ? "10" : "1000");
+var clientCounts = ClientCounts(clientsArgument);
+var oneCountOnly = args.Contains("--cluster") || args.Contains("--memory");
+var fewestClients = args.Contains("--memory") ? 0 : 1;
+if (clientCounts is null || clientCounts.Any(c => c < fewestClients) || (oneCountOnly && clientCounts.Length > 1))
+{
+    Console.Error.WriteLine($"--clients: expected {(oneCountOnly ? $"one whole number, {fewestClients} or more" : $"whole numbers separated by commas, each {fewestClients} or more")}; got '{clientsArgument}'");
+    return 2;
+}
+
 var clients = clientCounts.Max();
 var symbolCount = int.Parse(Argument("--symbols", smoke ? "5" : "20"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(Argument("--seconds", smoke ? "2" : "15"), CultureInfo.InvariantCulture);
@@ -46,7 +56,7 @@ if (args.Contains("--cluster"))
 {
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
     return await ClusterRun.RunAsync(apiDll, int.TryParse(Argument("--cluster", "3"), CultureInfo.InvariantCulture, out var silos) ? silos : 3,
-        int.Parse(Argument("--clients", "2"), CultureInfo.InvariantCulture), double.Parse(Argument("--rate", "400"), CultureInfo.InvariantCulture),
+        args.Contains("--clients") ? clients : 2, double.Parse(Argument("--rate", "400"), CultureInfo.InvariantCulture),
         seconds, rounds, smoke);
 }
 
@@ -55,7 +65,7 @@ if (args.Contains("--memory"))
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
     // The smoke form proves the mode runs (5 s of warm-up, 10 clients); its figures are not the idle figures.
     var only = args.Contains("--symbols") || args.Contains("--clients")
-        ? (int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture), int.Parse(Argument("--clients", "0"), CultureInfo.InvariantCulture))
+        ? (int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture), args.Contains("--clients") ? clients : 0)
         : ((int, int)?)null;
     return await MemoryRun.RunAllAsync(apiDll, only, TimeSpan.FromSeconds(smoke ? 5 : 30), smoke);
 }
@@ -106,14 +116,14 @@ try
             $"latency at {count:N0} clients, median of {rounds} rounds: gateway p50 {oursMedian.P50:F1} ms / p99 {oursMedian.P99:F1} ms; floor p50 {floorMedian.P50:F1} ms / p99 {floorMedian.P99:F1} ms; " +
             $"gateway ÷ floor, median of the rounds' ratios = {p50Ratio:F2} at p50, {p99Ratio:F2} at p99"));
         table.Add(string.Create(CultureInfo.InvariantCulture,
-            $"| {count:N0} | {oursMedian.P50:F1} / {oursMedian.P99:F1} ms | {MeetsGoal(oursMedian)} | {floorMedian.P50:F1} / {floorMedian.P99:F1} ms | {MeetsGoal(floorMedian)} | {p50Ratio:F2} / {p99Ratio:F2} |"));
+            $"| {count:N0} | {oursMedian.P50:F1} / {oursMedian.P99:F1} ms | {YesOrNo(LatencyGoal.IsMetBy(oursMedian))} | {floorMedian.P50:F1} / {floorMedian.P99:F1} ms | {YesOrNo(LatencyGoal.IsMetBy(floorMedian))} | {p50Ratio:F2} / {p99Ratio:F2} |"));
         ourRounds.AddRange(ours);
         floorRounds.AddRange(floor);
     }
 
     if (clientCounts.Length > 1)
     {
-        Console.WriteLine($"\nthe absolute goal, p50 ≤ {AbsoluteGoal.P50} ms and p99 ≤ {AbsoluteGoal.P99} ms, at each load (medians of {rounds} rounds):");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nthe absolute goal, p50 ≤ {LatencyGoal.P50} ms and p99 ≤ {LatencyGoal.P99} ms, at each load (medians of {rounds} rounds):"));
         Console.WriteLine("| clients | gateway p50 / p99 | gateway meets | floor p50 / p99 | floor meets | gateway ÷ floor p50 / p99 |");
         Console.WriteLine("|---:|---:|:---:|---:|:---:|---:|");
         foreach (var row in table) Console.WriteLine(row);
@@ -124,7 +134,7 @@ try
     var failed = ourRounds.Concat(floorRounds).FirstOrDefault(r => r.FirstFailure is not null);
     var clientsFailed = smoke && failed is not null;
     if (measuredNothing) Console.Error.WriteLine("FAILED: in some round no message reached the clients");
-    if (clientsFailed) Console.Error.WriteLine($"FAILED: {failed!.Failed} of {clients} clients failed, the first with: {failed.FirstFailure}");
+    if (clientsFailed) Console.Error.WriteLine($"FAILED: {failed!.Failed} of {failed.Clients} clients failed, the first with: {failed.FirstFailure}");
     if (measuredNothing || clientsFailed) return 1;
     if (smoke) Console.WriteLine("smoke: the load tool ran; every client ran and messages reached them, from the gateway and from the floor");
     return 0;
@@ -186,7 +196,20 @@ long Settled(ServerProcess server)
     return readings.Order().ElementAt(2);
 }
 
-static string MeetsGoal(LoadResult result) => result.P50 <= AbsoluteGoal.P50 && result.P99 <= AbsoluteGoal.P99 ? "yes" : "no";
+static string YesOrNo(bool met) => met ? "yes" : "no";
+
+// Whole numbers separated by commas, or null.
+static int[]? ClientCounts(string text)
+{
+    var parts = text.Split(',', StringSplitOptions.TrimEntries);
+    var counts = new int[parts.Length];
+    for (var i = 0; i < parts.Length; i++)
+    {
+        if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i])) return null;
+    }
+
+    return counts;
+}
 
 // A pause for memory to settle or clients to warm up; half a second in smoke mode, where only running matters.
 TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? 0.5 : fullSeconds);
@@ -195,11 +218,4 @@ string Argument(string name, string fallback)
 {
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-}
-
-/// <summary>The issue's absolute latency goal for the embedded default, in milliseconds.</summary>
-internal static class AbsoluteGoal
-{
-    public const double P50 = 3;
-    public const double P99 = 15;
 }
