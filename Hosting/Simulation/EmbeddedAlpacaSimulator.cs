@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -58,16 +59,30 @@ public static partial class EmbeddedAlpacaSimulator
         return simulatorOptions;
     }
 
-    /// <summary>The ports of the addresses Kestrel is told to listen on (<c>urls</c>, which ASPNETCORE_URLS sets), as far as they name one.</summary>
-    internal static IEnumerable<int> ListeningPorts(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    /// <summary>
+    /// The ports Kestrel is told to listen on, as far as the settings name them: <c>urls</c> (ASPNETCORE_URLS, --urls),
+    /// <c>http_ports</c> and <c>https_ports</c> (ASPNETCORE_HTTP_PORTS, the container images' way), and each
+    /// <c>Kestrel:Endpoints:{name}:Url</c>.
+    /// </summary>
+    internal static IEnumerable<int> ListeningPorts(IConfiguration configuration)
     {
-        foreach (var url in (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var urls = List(configuration["urls"]).Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? ""));
+        foreach (var url in urls)
         {
             // Not parsed as a Uri: Kestrel's wildcard hosts ("http://+:80", "http://*:80") are no valid Uri host.
             var authority = url[(url.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0)..].Split('/')[0];
             var colon = authority.LastIndexOf(':');
-            if (colon >= 0 && int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port)) yield return port;
+            if (colon >= 0 && Port(authority[(colon + 1)..]) is { } port) yield return port;
         }
+
+        foreach (var text in List(configuration["http_ports"]).Concat(List(configuration["https_ports"])))
+        {
+            if (Port(text) is { } port) yield return port;
+        }
+
+        static IEnumerable<string> List(string? value) => (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        static int? Port(string text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
     }
 
     private sealed partial class SimulatorLifetime(SimulatorLifetime.Settings settings, ILogger<SimulatorLifetime> logger) : IHostedService

@@ -75,15 +75,18 @@ public sealed class LoopbackPortTests
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1:5123", new[] { 5123 })]
-    [InlineData("http://+:5123;https://*:5124/", new[] { 5123, 5124 })]
-    [InlineData("http://[::1]:5123 ; http://localhost:5125", new[] { 5123, 5125 })]
-    [InlineData("http://localhost", new int[0])]
-    [InlineData(null, new int[0])]
-    public void The_simulator_knows_the_ports_kestrel_is_told_to_listen_on(string? urls, int[] expected)
+    [InlineData("urls", "http://127.0.0.1:5123", new[] { 5123 })]
+    [InlineData("urls", "http://+:5123;https://*:5124/", new[] { 5123, 5124 })]
+    [InlineData("urls", "http://[::1]:5123 ; http://localhost:5125", new[] { 5123, 5125 })]
+    [InlineData("urls", "http://localhost;http://[::1];http://unix:/tmp/api.sock;http://pipe:/api", new int[0])]
+    [InlineData("urls", "", new int[0])]
+    [InlineData("http_ports", "8080;8081", new[] { 8080, 8081 })]
+    [InlineData("https_ports", "8443", new[] { 8443 })]
+    [InlineData("Kestrel:Endpoints:Public:Url", "https://0.0.0.0:7443", new[] { 7443 })]
+    public void The_simulator_knows_the_ports_kestrel_is_told_to_listen_on(string key, string value, int[] expected)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls })
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value })
             .Build();
 
         Assert.Equal(expected, EmbeddedAlpacaSimulator.ListeningPorts(configuration));
