@@ -40,10 +40,10 @@ if (clientCounts is null || clientCounts.Any(c => c < fewestClients) || (oneCoun
 }
 
 var clients = clientCounts.Max();
-var symbolCount = int.Parse(Argument("--symbols", smoke ? "5" : "20"), CultureInfo.InvariantCulture);
-var seconds = double.Parse(Argument("--seconds", smoke ? "2" : "15"), CultureInfo.InvariantCulture);
-var rate = double.Parse(Argument("--rate", smoke ? "200" : "220"), CultureInfo.InvariantCulture);
-var rounds = int.Parse(Argument("--rounds", smoke ? "1" : "3"), CultureInfo.InvariantCulture);
+var symbolCount = Whole("--symbols", smoke ? "5" : "20", least: 1);
+var seconds = Positive("--seconds", smoke ? "2" : "15");
+var rate = Positive("--rate", args.Contains("--cluster") ? "400" : smoke ? "200" : "220");
+var rounds = Whole("--rounds", smoke ? "1" : "3", least: 1);
 var apiDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Api", "bin", "Release", "net10.0", "QuoteCluster.Api.dll");
 apiDll = Path.GetFullPath(Argument("--api", apiDll));
 if (!File.Exists(apiDll))
@@ -54,10 +54,12 @@ if (!File.Exists(apiDll))
 
 if (args.Contains("--cluster"))
 {
+    // `--cluster` alone means three silos.
+    var silos = Array.IndexOf(args, "--cluster") + 1 is var next && next < args.Length && !args[next].StartsWith("--", StringComparison.Ordinal)
+        ? Whole("--cluster", "3", least: 1)
+        : 3;
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
-    return await ClusterRun.RunAsync(apiDll, int.TryParse(Argument("--cluster", "3"), CultureInfo.InvariantCulture, out var silos) ? silos : 3,
-        args.Contains("--clients") ? clients : 2, double.Parse(Argument("--rate", "400"), CultureInfo.InvariantCulture),
-        seconds, rounds, smoke);
+    return await ClusterRun.RunAsync(apiDll, silos, args.Contains("--clients") ? clients : 2, rate, seconds, rounds, smoke);
 }
 
 if (args.Contains("--memory"))
@@ -65,7 +67,7 @@ if (args.Contains("--memory"))
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
     // The smoke form proves the mode runs (5 s of warm-up, 10 clients); its figures are not the idle figures.
     var only = args.Contains("--symbols") || args.Contains("--clients")
-        ? (int.Parse(Argument("--symbols", "20"), CultureInfo.InvariantCulture), args.Contains("--clients") ? clients : 0)
+        ? (Whole("--symbols", "20", least: 1), args.Contains("--clients") ? clients : 0)
         : ((int, int)?)null;
     return await MemoryRun.RunAllAsync(apiDll, only, TimeSpan.FromSeconds(smoke ? 5 : 30), smoke);
 }
@@ -217,5 +219,30 @@ TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? 0.5 : fullSec
 string Argument(string name, string fallback)
 {
     var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    if (index < 0) return fallback;
+    return index + 1 < args.Length ? args[index + 1] : Refuse<string>($"{name}: a value is missing");
+}
+
+int Whole(string name, string fallback, int least)
+{
+    var text = Argument(name, fallback);
+    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= least
+        ? value
+        : Refuse<int>($"{name}: expected a whole number, {least} or more; got '{text}'");
+}
+
+double Positive(string name, string fallback)
+{
+    var text = Argument(name, fallback);
+    return double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value > 0
+        ? value
+        : Refuse<double>($"{name}: expected a number above 0; got '{text}'");
+}
+
+// A bad argument ends the tool before it starts anything: exit 2, with what was expected.
+static T Refuse<T>(string message)
+{
+    Console.Error.WriteLine(message);
+    Environment.Exit(2);
+    return default!;
 }
