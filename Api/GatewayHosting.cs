@@ -19,7 +19,7 @@ public static class GatewayHosting
         if (embedded)
         {
             // The embedded default is one small process (docs/operations.md, Memory): the dashboard alone would take
-            // about 70 MB of it, so there it is asked for (ORLEANS_DASHBOARD=1). Silo processes, where operators watch
+            // 70–80 MB of it, so there it is asked for (ORLEANS_DASHBOARD=1). Silo processes, where operators watch
             // the cluster, and gateways in a cluster serve it unless told not to.
             builder.Configuration[$"{QuoteClusterSettings.Section}:ORLEANS_DASHBOARD"] ??= "0";
         }
