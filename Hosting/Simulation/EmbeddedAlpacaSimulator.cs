@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -66,13 +67,22 @@ public static partial class EmbeddedAlpacaSimulator
     /// </summary>
     internal static IEnumerable<int> ListeningPorts(IConfiguration configuration)
     {
-        var urls = List(configuration["urls"]).Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? ""));
+        var urls = List(configuration["urls"]).Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
         foreach (var url in urls)
         {
-            // Not parsed as a Uri: Kestrel's wildcard hosts ("http://+:80", "http://*:80") are no valid Uri host.
-            var authority = url[(url.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0)..].Split('/')[0];
-            var colon = authority.LastIndexOf(':');
-            if (colon >= 0 && Port(authority[(colon + 1)..]) is { } port) yield return port;
+            // Read as Kestrel reads it (wildcard hosts, a scheme's default port, unix sockets and named pipes); one it
+            // cannot read is Kestrel's to report when it starts.
+            BindingAddress address;
+            try
+            {
+                address = BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                continue;
+            }
+
+            if (!address.IsUnixPipe && !address.IsNamedPipe) yield return address.Port;
         }
 
         foreach (var text in List(configuration["http_ports"]).Concat(List(configuration["https_ports"])))
