@@ -29,16 +29,9 @@ if (args.Length == 4 && args[0] == FloorServer.Flag)
 }
 
 var smoke = args.Contains("--smoke");
-var clientsArgument = Argument("--clients", smoke ? "10" : "1000");
-var clientCounts = ClientCounts(clientsArgument);
-var oneCountOnly = args.Contains("--cluster") || args.Contains("--memory");
-var fewestClients = args.Contains("--memory") ? 0 : 1;
-if (clientCounts is null || clientCounts.Any(c => c < fewestClients) || (oneCountOnly && clientCounts.Length > 1))
-{
-    Console.Error.WriteLine($"--clients: expected {(oneCountOnly ? $"one whole number, {fewestClients} or more" : $"whole numbers separated by commas, each {fewestClients} or more")}; got '{clientsArgument}'");
-    return 2;
-}
-
+// --cluster and --memory take one count of clients; --memory's may be 0 (no client).
+var clientCounts = Wholes("--clients", smoke ? "10" : "1000", least: args.Contains("--memory") ? 0 : 1,
+    list: !args.Contains("--cluster") && !args.Contains("--memory"));
 var clients = clientCounts.Max();
 var symbolCount = Whole("--symbols", smoke ? "5" : "20", least: 1);
 var seconds = Positive("--seconds", smoke ? "2" : "15");
@@ -200,19 +193,6 @@ long Settled(ServerProcess server)
 
 static string YesOrNo(bool met) => met ? "yes" : "no";
 
-// Whole numbers separated by commas, or null.
-static int[]? ClientCounts(string text)
-{
-    var parts = text.Split(',', StringSplitOptions.TrimEntries);
-    var counts = new int[parts.Length];
-    for (var i = 0; i < parts.Length; i++)
-    {
-        if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i])) return null;
-    }
-
-    return counts;
-}
-
 // A pause for memory to settle or clients to warm up; half a second in smoke mode, where only running matters.
 TimeSpan Pause(double fullSeconds) => TimeSpan.FromSeconds(smoke ? 0.5 : fullSeconds);
 
@@ -223,12 +203,23 @@ string Argument(string name, string fallback)
     return index + 1 < args.Length ? args[index + 1] : Refuse<string>($"{name}: a value is missing");
 }
 
-int Whole(string name, string fallback, int least)
+int Whole(string name, string fallback, int least) => Wholes(name, fallback, least, list: false)[0];
+
+// One whole number, or with `list` several separated by commas, each at least `least`.
+int[] Wholes(string name, string fallback, int least, bool list)
 {
     var text = Argument(name, fallback);
-    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= least
-        ? value
-        : Refuse<int>($"{name}: expected a whole number, {least} or more; got '{text}'");
+    var parts = list ? text.Split(',', StringSplitOptions.TrimEntries) : [text];
+    var values = new int[parts.Length];
+    for (var i = 0; i < parts.Length; i++)
+    {
+        if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]) || values[i] < least)
+        {
+            return Refuse<int[]>($"{name}: expected {(list ? "whole numbers separated by commas, each" : "a whole number,")} {least} or more; got '{text}'");
+        }
+    }
+
+    return values;
 }
 
 double Positive(string name, string fallback)
